@@ -1,0 +1,201 @@
+"""The stages as plain functions, in the order an ingest runs them.
+
+Each function has one job and a stated contract; the CLI and the Prefect flows only call them.
+
+    fetch_pages(settings, sources)        -> FetchResult   reads sources; writes raw/ and quarantine/
+    parse_pages(settings, pages)          -> ParseResult   pure (writes quarantine/ for unreadable pages)
+    extract_articles(settings, articles)  -> articles      fills entities, events (spaCy, loaded once)
+    link_articles(settings, articles)     -> articles      fills entity.link (Wikidata, cached)
+    map_articles(settings, articles)      -> MapResult     article graphs through mappings/, SHACL-gated
+    load_graphs(settings, graphs)         -> int           one named graph per article, atomic, idempotent
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from ._models import Article, RawPage, SetAside
+from .archive import Quarantine, RawArchive
+from .errors import InputError, NewsgraphError, ValidationError
+from .fetch import Fetcher, utcnow
+from .parse import parse_page
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .rdf import ArticleGraph
+
+log = logging.getLogger("newsgraph")
+
+
+@dataclass
+class FetchResult:
+    pages: list[RawPage] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    articles: list[Article] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    pages_read: int = 0
+
+
+@dataclass
+class MapResult:
+    graphs: list["ArticleGraph"] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    pages: int = 0
+    articles: int = 0
+    entities: int = 0
+    linked: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    non_events: int = 0
+    quads_written: int = 0
+    store_quads: int = 0
+    set_aside: list[SetAside] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add_articles(self, articles: Sequence[Article]) -> None:
+        self.articles += len(articles)
+        for a in articles:
+            self.entities += len(a.entities)
+            self.linked += sum(1 for e in a.entities if e.wikidata)
+            self.events.update(e.type for e in a.events)
+            self.non_events += len(a.non_events)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages, "articles": self.articles, "entities": self.entities,
+            "linked_entities": self.linked, "events": sum(self.events.values()),
+            "events_by_type": dict(self.events), "non_events": self.non_events,
+            "quads_written": self.quads_written, "store_quads": self.store_quads,
+            "set_aside": [{"source": s.source, "stage": s.stage, "reason": s.reason} for s in self.set_aside],
+            "seconds": round(self.seconds, 2),
+        }
+
+
+# ---- fetch ------------------------------------------------------------------------------
+def fetch_pages(settings: Settings, sources: Iterable[str]) -> FetchResult:
+    """Fetch every source; keep each raw page (content-addressed) and quarantine what fails."""
+    archive, quarantine = RawArchive(settings.raw_dir), Quarantine(settings.quarantine_dir)
+    fetcher = Fetcher(settings, archive=archive)
+    result = FetchResult()
+    try:
+        for item in fetcher.fetch(sources):
+            if isinstance(item, SetAside):
+                quarantine.put(item)
+                result.set_aside.append(item)
+                continue
+            archive.put(item)
+            if item.feed == "self":
+                continue  # the feed document itself is kept; its items come as pages
+            result.pages.append(item)
+    finally:
+        fetcher.close()
+    return result
+
+
+# ---- parse ------------------------------------------------------------------------------
+def parse_pages(settings: Settings, pages: Iterable[RawPage]) -> ParseResult:
+    """Split pages into articles; a page with no readable article is set aside with its reason."""
+    quarantine = Quarantine(settings.quarantine_dir)
+    result = ParseResult()
+    for page in pages:
+        try:
+            result.articles.extend(parse_page(page))
+            result.pages_read += 1
+        except InputError as exc:
+            item = SetAside(source=page.source, reason=exc.message, stage="parse", sha256=page.sha256)
+            quarantine.put(item, page.content)
+            result.set_aside.append(item)
+    return result
+
+
+# ---- extract ----------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def get_extractor(model: str) -> Any:
+    """The extractor for a spaCy model, loaded once per process."""
+    from .extract import make_extractor
+
+    return make_extractor(model=model)
+
+
+def extract_articles(settings: Settings, articles: list[Article]) -> list[Article]:
+    """Fill entities, events and non-events (and an inferable publication date)."""
+    if not articles:
+        return articles
+    return list(get_extractor(settings.spacy_model)(articles))
+
+
+# ---- link -------------------------------------------------------------------------------
+_linkers: dict[tuple[str, str, str], Any] = {}
+
+
+def get_linker(settings: Settings) -> Any:
+    key = (settings.wikidata_sparql, settings.wikidata_api, str(settings.cache_path))
+    if key not in _linkers:
+        from .link import make_linker
+
+        _linkers[key] = make_linker(settings)
+    return _linkers[key]
+
+
+def link_articles(settings: Settings, articles: list[Article]) -> list[Article]:
+    """Link every entity to Wikidata (or NIL); unreachable Wikidata leaves them marked for relink."""
+    if not settings.linking or not articles:
+        return articles
+    return list(get_linker(settings)(articles))
+
+
+# ---- map --------------------------------------------------------------------------------
+def map_articles(settings: Settings, articles: list[Article], *, extracted_at: str | None = None) -> MapResult:
+    """Map each article to its RDF graph through the mappings; SHACL-validate it (the gate)."""
+    from .rdf import article_graph, validate
+
+    stamp = extracted_at or utcnow()
+    result = MapResult()
+    quarantine = Quarantine(settings.quarantine_dir)
+    for article in articles:
+        try:
+            graph = article_graph(article, extracted_at=stamp)
+            validate(graph)
+        except ValidationError as exc:
+            item = SetAside(source=article.source, reason=f"article {article.id} fails SHACL: {exc.message}",
+                            stage="validate", sha256=article.page_sha256)
+            quarantine.put(item)
+            result.set_aside.append(item)
+            continue
+        except NewsgraphError as exc:
+            item = SetAside(source=article.source, reason=f"article {article.id}: {exc.message}", stage="map",
+                            sha256=article.page_sha256)
+            quarantine.put(item)
+            result.set_aside.append(item)
+            continue
+        result.graphs.append(graph)
+    return result
+
+
+# ---- load -------------------------------------------------------------------------------
+def load_graphs(settings: Settings, graphs: list["ArticleGraph"]) -> tuple[int, int]:
+    """Publish article graphs (replacing earlier versions atomically). Returns (written, store size)."""
+    from .store import open_store
+
+    store = open_store(settings)
+    try:
+        written = store.publish(graphs) if graphs else 0
+        return written, store.count()
+    finally:
+        store.close()
+
+
+def batched(items: Sequence[Any], size: int) -> Iterable[list[Any]]:
+    size = max(1, size)
+    for i in range(0, len(items), size):
+        yield list(items[i:i + size])
