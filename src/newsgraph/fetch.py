@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -196,10 +197,13 @@ class Fetcher:
                 resp = self.session.get(current, headers=headers, stream=True, allow_redirects=False,
                                         timeout=(min(10.0, self.settings.fetch_timeout), self.settings.fetch_timeout))
             except requests.Timeout as exc:
-                raise FetchTimeout(f"no answer within {self.settings.fetch_timeout:.0f} s", source=url) from exc
+                raise FetchTimeout(f"no answer within {self.settings.fetch_timeout:g} s", source=url) from exc
             except requests.exceptions.RetryError as exc:
                 raise HTTPStatusError("server kept failing after retries", status=503, source=url) from exc
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                reason = getattr(exc.args[0], "reason", None) if exc.args else None
+                if isinstance(reason, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError)):
+                    raise FetchTimeout(f"no answer within {self.settings.fetch_timeout:g} s", source=url) from exc
                 raise FetchError("unreachable: connection failed", source=url) from exc
             except requests.RequestException as exc:
                 raise FetchError(f"request failed: {type(exc).__name__}", source=url) from exc
@@ -255,8 +259,10 @@ class Fetcher:
         if b"<!ENTITY" in content[:65536]:
             raise FetchError("feed declares XML entities (refused: possible XML bomb)", source=feed_source)
         parsed = feedparser.parse(content)
-        if parsed.get("bozo") and not parsed.get("entries"):
-            raise FetchError("not an RSS/Atom feed (not well-formed XML)", source=feed_source)
+        problem = parsed.get("bozo_exception")
+        if parsed.get("bozo") and (not parsed.get("entries") or "well-formed" in str(problem)
+                                   or type(problem).__name__ == "SAXParseException"):
+            raise FetchError(f"not an RSS/Atom feed (not well-formed XML: {str(problem)[:80]})", source=feed_source)
         if not parsed.get("version") and not parsed.get("entries"):
             raise FetchError("not an RSS/Atom feed", source=feed_source)
         if feed_page is not None:

@@ -109,7 +109,7 @@ def parse_text_page(text: str) -> list[tuple[str, list[Caption], list[str], str 
     out = []
     for chunk in _ARTICLE_SEP.split(text.replace("\r\n", "\n").replace("\r", "\n")):
         parts = split_text_article(chunk)
-        if parts and parts[2]:
+        if parts and _is_article_body(parts[2]):
             out.append((*parts, None))
     return out
 
@@ -123,7 +123,7 @@ def parse_html_page(markup: str) -> list[tuple[str, list[Caption], list[str], st
         doc = lxml_html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"malformed HTML: {exc}") from exc
-    for bad in doc.xpath("//script|//style|//noscript"):
+    for bad in doc.xpath("//script|//style|//noscript|//nav|//footer|//aside|//form"):
         bad.getparent().remove(bad)
     nodes = doc.xpath("//article[not(ancestor::article)]") or [doc]
     page_title = " ".join(doc.xpath("string(//title)").split()) or None
@@ -157,9 +157,17 @@ def parse_html_page(markup: str) -> list[tuple[str, list[Caption], list[str], st
                 if p != headline and split_caption(p).text not in caption_texts and not _SHARE_RESIDUE.match(p)]
         if not headline:
             headline = page_title or (body[0][:120] if body else "")
-        if body:
+        if _is_article_body(body):
             out.append((headline, captions, body, published))
     return out
+
+
+MIN_BODY_WORDS = 12
+
+
+def _is_article_body(body: list[str]) -> bool:
+    """Enough running text to be an article (not a menu, a stub or a lone line)."""
+    return sum(len(p.split()) for p in body) >= MIN_BODY_WORDS
 
 
 def decode_page(page: RawPage) -> str:
