@@ -202,7 +202,8 @@ class Fetcher:
                 raise HTTPStatusError("server kept failing after retries", status=503, source=url) from exc
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 reason = getattr(exc.args[0], "reason", None) if exc.args else None
-                if isinstance(reason, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError)):
+                if isinstance(reason, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError)) \
+                        and not isinstance(reason, urllib3.exceptions.NewConnectionError):
                     raise FetchTimeout(f"no answer within {self.settings.fetch_timeout:g} s", source=url) from exc
                 raise FetchError("unreachable: connection failed", source=url) from exc
             except requests.RequestException as exc:
