@@ -1,0 +1,182 @@
+"""Names: normalisation, look-up variants, demonyms and titles.
+
+Wikidata's label index is exact: ``"Kurdistan region"@en`` does not find ``"Kurdistan Region"@en``.
+So every surface form is looked up under a few *variants* (as written, title-cased, without a
+leading "the" or a title such as "President"), and matches are then compared on a *normalised*
+form (case, accents and punctuation ignored) so that "Erdogan" and "Erdoğan" agree.
+
+Demonyms ("Iranian", "Emirati") are not Wikidata labels of the state, and Wikidata's own demonym
+property is not in every mirror, so the common ones are listed here: general knowledge, not
+answers for a corpus.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-"})
+
+
+def clean(text: str) -> str:
+    """Whitespace collapsed, typographic apostrophes and dashes made plain."""
+    return " ".join(text.translate(_APOSTROPHES).split())
+
+
+def norm(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form: "Erdoğan's" -> "erdogan"."""
+    text = unicodedata.normalize("NFKD", clean(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("ı", "i").casefold()
+    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"[^\w\s]", " ", text)
+    text = " ".join(text.split())
+    return text[4:] if text.startswith("the ") else text
+
+
+def tokens(text: str) -> list[str]:
+    return norm(text).split()
+
+
+#: Titles and honorifics that may precede a name ("President Erdogan", "King Abdullah").
+TITLES: tuple[str, ...] = tuple(sorted((
+    "president", "vice president", "prime minister", "deputy prime minister", "foreign minister",
+    "defence minister", "defense minister", "minister", "king", "queen", "crown prince", "prince",
+    "princess", "sheikh", "sheik", "emir", "amir", "sultan", "ayatollah", "supreme leader", "pope",
+    "chancellor", "general", "gen", "dr", "mr", "mrs", "ms", "sir", "senator", "sen", "secretary",
+    "secretary of state", "secretary general", "speaker", "chairman", "leader", "premier", "mayor",
+    "interim president", "former president", "late", "his majesty", "his highness", "colonel",
+    "marshal", "field marshal", "imam", "rabbi", "cardinal", "archbishop", "governor", "ambassador",
+), key=len, reverse=True))
+
+_TITLE_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(t) for t in TITLES) + r")\.?\s+)+", re.I)
+
+
+def strip_title(text: str) -> str:
+    """'President Recep Tayyip Erdogan' -> 'Recep Tayyip Erdogan' (kept when nothing would be left)."""
+    out = _TITLE_RE.sub("", clean(text))
+    return out or clean(text)
+
+
+def name_tokens(text: str) -> list[str]:
+    """Normalised tokens of a person's name without titles."""
+    return tokens(strip_title(text))
+
+
+def _title_case(text: str) -> str:
+    small = {"of", "the", "and", "al", "el", "bin", "bint", "ibn", "de", "da", "du", "von", "van"}
+    words = text.split(" ")
+    out = [w if (i and w.lower() in small) else (w[:1].upper() + w[1:]) for i, w in enumerate(words)]
+    return " ".join(out)
+
+
+#: Titles tried before a one-word name when the article gives no role ("Salman" -> "King Salman").
+DEFAULT_TITLES = ("King", "President", "Sheikh")
+_ROLE_TITLES = {"king", "queen", "president", "sheikh", "emir", "amir", "sultan", "prince", "crown prince",
+                "pope", "ayatollah", "chancellor", "prime minister", "general", "supreme leader", "imam"}
+
+
+def role_titles(roles: list[str]) -> list[str]:
+    """Titles that may precede a name, from an entity's roles ("king" -> "King")."""
+    out = []
+    for r in roles:
+        r = norm(r)
+        for t in _ROLE_TITLES:
+            if r == t or r.endswith(" " + t):
+                out.append(" ".join(w.capitalize() for w in t.split()))
+    return list(dict.fromkeys(out))
+
+
+def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The literals to look a surface form up under, most literal first (small and bounded).
+
+    ``titles``: for a person's one-word form, also "<Title> <form>" ("King Abdullah").
+    """
+    base = clean(form)
+    base = re.sub(r"['’]s$", "", base)
+    out: dict[str, None] = {}
+
+    def add(v: str) -> None:
+        v = v.strip(" ,.;:")
+        if v and len(v) <= 200:
+            out.setdefault(v, None)
+
+    add(base)
+    if base.lower().startswith("the "):
+        add(base[4:])
+    if kind == "person":
+        add(strip_title(base))
+    tc = _title_case(base)
+    if tc != base and not base.isupper():
+        add(tc)
+    if base.isupper() and len(base) > 4:  # "NEOM" -> "Neom"
+        add(base.title())
+    if kind == "state":
+        for d in demonym_states(base):
+            add(d)
+    if kind in ("place", "organization") and not base.lower().startswith("the "):
+        add("the " + base)  # "the Gulf", "the Hague"
+    if kind == "person" and len(tokens(strip_title(base))) == 1:
+        for t in titles:
+            add(f"{t} {strip_title(base)}")
+    return list(out)
+
+
+# ---- demonyms -------------------------------------------------------------------------------
+# demonym -> the state's common English name (Wikidata's label). Plurals are derived.
+_DEMONYMS = {
+    "Afghan": "Afghanistan", "Albanian": "Albania", "Algerian": "Algeria", "American": "United States",
+    "Angolan": "Angola", "Argentine": "Argentina", "Argentinian": "Argentina", "Armenian": "Armenia",
+    "Australian": "Australia", "Austrian": "Austria", "Azerbaijani": "Azerbaijan", "Azeri": "Azerbaijan",
+    "Bahraini": "Bahrain", "Bangladeshi": "Bangladesh", "Belarusian": "Belarus", "Belgian": "Belgium",
+    "Bolivian": "Bolivia", "Bosnian": "Bosnia and Herzegovina", "Brazilian": "Brazil", "British": "United Kingdom",
+    "Bulgarian": "Bulgaria", "Burkinabe": "Burkina Faso", "Burmese": "Myanmar", "Burundian": "Burundi",
+    "Cambodian": "Cambodia", "Cameroonian": "Cameroon", "Canadian": "Canada", "Chadian": "Chad",
+    "Chilean": "Chile", "Chinese": "China", "Colombian": "Colombia", "Congolese": "Democratic Republic of the Congo",
+    "Croatian": "Croatia", "Cuban": "Cuba", "Cypriot": "Cyprus", "Czech": "Czech Republic", "Danish": "Denmark",
+    "Djiboutian": "Djibouti", "Dominican": "Dominican Republic", "Dutch": "Netherlands", "Ecuadorian": "Ecuador",
+    "Egyptian": "Egypt", "Emirati": "United Arab Emirates", "Eritrean": "Eritrea", "Estonian": "Estonia",
+    "Ethiopian": "Ethiopia", "Filipino": "Philippines", "Finnish": "Finland", "French": "France",
+    "Gabonese": "Gabon", "Gambian": "The Gambia", "Georgian": "Georgia", "German": "Germany", "Ghanaian": "Ghana",
+    "Greek": "Greece", "Guatemalan": "Guatemala", "Guinean": "Guinea", "Haitian": "Haiti", "Honduran": "Honduras",
+    "Hungarian": "Hungary", "Icelandic": "Iceland", "Indian": "India", "Indonesian": "Indonesia",
+    "Iranian": "Iran", "Iraqi": "Iraq", "Irish": "Ireland", "Israeli": "Israel", "Italian": "Italy",
+    "Ivorian": "Ivory Coast", "Jamaican": "Jamaica", "Japanese": "Japan", "Jordanian": "Jordan",
+    "Kazakh": "Kazakhstan", "Kenyan": "Kenya", "Kosovar": "Kosovo", "Kuwaiti": "Kuwait", "Kyrgyz": "Kyrgyzstan",
+    "Lao": "Laos", "Laotian": "Laos", "Latvian": "Latvia", "Lebanese": "Lebanon", "Liberian": "Liberia",
+    "Libyan": "Libya", "Lithuanian": "Lithuania", "Malagasy": "Madagascar", "Malawian": "Malawi",
+    "Malaysian": "Malaysia", "Maldivian": "Maldives", "Malian": "Mali", "Maltese": "Malta",
+    "Mauritanian": "Mauritania", "Mexican": "Mexico", "Moldovan": "Moldova", "Mongolian": "Mongolia",
+    "Montenegrin": "Montenegro", "Moroccan": "Morocco", "Mozambican": "Mozambique", "Namibian": "Namibia",
+    "Nepali": "Nepal", "Nepalese": "Nepal", "New Zealander": "New Zealand", "Nicaraguan": "Nicaragua",
+    "Nigerien": "Niger", "Nigerian": "Nigeria", "North Korean": "North Korea", "Norwegian": "Norway",
+    "Omani": "Oman", "Pakistani": "Pakistan", "Palestinian": "Palestine", "Panamanian": "Panama",
+    "Paraguayan": "Paraguay", "Peruvian": "Peru", "Polish": "Poland", "Portuguese": "Portugal",
+    "Qatari": "Qatar", "Romanian": "Romania", "Russian": "Russia", "Rwandan": "Rwanda", "Saudi": "Saudi Arabia",
+    "Senegalese": "Senegal", "Serbian": "Serbia", "Singaporean": "Singapore", "Slovak": "Slovakia",
+    "Slovenian": "Slovenia", "Somali": "Somalia", "South African": "South Africa", "South Korean": "South Korea",
+    "South Sudanese": "South Sudan", "Spanish": "Spain", "Sri Lankan": "Sri Lanka", "Sudanese": "Sudan",
+    "Swedish": "Sweden", "Swiss": "Switzerland", "Syrian": "Syria", "Taiwanese": "Taiwan", "Tajik": "Tajikistan",
+    "Tanzanian": "Tanzania", "Thai": "Thailand", "Togolese": "Togo", "Tunisian": "Tunisia", "Turkish": "Turkey",
+    "Turkmen": "Turkmenistan", "Ugandan": "Uganda", "Ukrainian": "Ukraine", "Uruguayan": "Uruguay",
+    "Uzbek": "Uzbekistan", "Venezuelan": "Venezuela", "Vietnamese": "Vietnam", "Yemeni": "Yemen",
+    "Zambian": "Zambia", "Zimbabwean": "Zimbabwe", "Sahrawi": "Sahrawi Arab Democratic Republic",
+    "Bruneian": "Brunei", "Mauritian": "Mauritius", "Beninese": "Benin", "Sierra Leonean": "Sierra Leone",
+    "Eswatini": "Eswatini", "Swazi": "Eswatini", "Basotho": "Lesotho", "Motswana": "Botswana",
+    "Batswana": "Botswana", "Comorian": "Comoros", "Seychellois": "Seychelles", "Luxembourgish": "Luxembourg",
+    "Macedonian": "North Macedonia", "Britons": "United Kingdom", "Kiwi": "New Zealand",
+}
+_DEMONYM_INDEX = {norm(k): v for k, v in _DEMONYMS.items()}
+
+
+def demonym_states(form: str) -> list[str]:
+    """State names a demonym form points to: 'Iranians' -> ['Iran']."""
+    key = norm(form)
+    if key in _DEMONYM_INDEX:
+        return [_DEMONYM_INDEX[key]]
+    if key.endswith("s") and key[:-1] in _DEMONYM_INDEX:
+        return [_DEMONYM_INDEX[key[:-1]]]
+    return []
+
+
+def is_demonym(form: str) -> bool:
+    return bool(demonym_states(form))
