@@ -23,6 +23,7 @@ from ._components import STATES_KEY
 from ._gazetteer import Gazetteer
 from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
+_LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around"}
 _PARTICLES = {"al", "el", "al-", "el-", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "of", "the"}
 
 
@@ -149,6 +150,10 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]):
                 continue
+            if core.root.dep_ == "pobj" and core.root.head.lower_ in _LOCATIVE and not cut:
+                found.append(Found("place", core.text, core.start_char, core.end_char, sec, token_i=core.start,
+                                   token_end=core.end))
+                continue
             roles, role_of = _role_before(ent, state_at)
             if cut:
                 roles = [" ".join(cut)] + roles
@@ -234,7 +239,8 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
         _map(by_token, f, ent)
     for _, ent in clusters:
         ent.mentions.sort(key=lambda m: m.start)
-        entities.append(ent)
+        if _credible_person(ent):
+            entities.append(ent)
     # places and organizations: same folded text, or a place given a canonical name
     for kind in ("place", "organization"):
         groups: dict[str, Entity] = {}
@@ -254,6 +260,14 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
 def _map(by_token: dict[int, Entity], f: Found, ent: Entity) -> None:
     for i in range(f.token_i, max(f.token_end, f.token_i + 1)):
         by_token.setdefault(i, ent)
+
+
+def _credible_person(ent: Entity) -> bool:
+    """A person needs a full name or a title somewhere outside the Title-Case headline."""
+    outside = [m for m in ent.mentions if m.section != "headline"]
+    if not outside:
+        return False
+    return bool(ent.roles) or any(len(name_tokens(m.text)) >= 2 for m in outside)
 
 
 def _last_start(ent: Entity, before: int) -> int:

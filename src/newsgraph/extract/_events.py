@@ -1,11 +1,506 @@
-"""Events: placeholder until the rules land."""
+"""From an annotated Doc and its entities to events: meetings, attacks and agreements.
+
+Each sentence is read for a trigger (a meeting, attack or agreement verb or noun, from the
+general lexicons in ``_lexicon``). The trigger's clause gives the arguments: the people, states,
+places and dates inside the subtree of the trigger (or of the verb that governs a trigger noun:
+"held talks", "signed a pact"). Pronouns and role nouns ("he", "the king", "the two leaders")
+are resolved to the nearest earlier person of the article.
+
+What is not an event: a trigger under a future or modal auxiliary, a plan/hope/expectation verb,
+a negation or a denial; a meeting by telephone. Those go to ``non_events`` with their modality.
+
+One event per real-world happening: mentions of the same type merge when their participants
+agree (meetings, agreements), or, for attacks, unless a mention names another date.
+"""
 from __future__ import annotations
 
-from spacy.tokens import Doc
+import re
+from dataclasses import dataclass, field
 
-from .._models import Entity, Event, Section
+from spacy.tokens import Doc, Span, Token
+
+from .._models import Entity, Event, Evidence, Modality, Section
+from ._components import DATES_KEY
+from ._dates import words_to_int
+from ._lexicon import (AGREEMENT_NOUNS, AGREEMENT_VERBS, ATTACK_NOUNS, ATTACK_VERBS, DENIAL_LEMMAS,
+                       HYPOTHETICAL_LEMMAS, MEETING_NOUNS, MEETING_VERBS, PHONE_WORDS, PLANNED_LEMMAS,
+                       ROLE_ANAPHORS)
+
+_FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
+_SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
+_NUM = (r"(?:\d[\d,]*|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
+        r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a dozen|dozens|hundreds))")
+_QUAL = r"(?:at least |more than |some |about |nearly |around |over |up to |almost )?"
+_VICTIM = r"(?:\s+(?:\w+\s+){0,2}?(?:people|persons|civilians|soldiers|troops|police(?:men)?|officers|" \
+          r"worshippers|fighters|militants|members|children|women|men|others|pilgrims|passengers))?"
+
+
+def _count(text: str, verbs: str, adjectives: str) -> int | None:
+    """A casualty count: "killed 22", "killing at least fifteen people", "39 people were killed"."""
+    low = text.lower()
+    m = re.search(rf"\b(?:{verbs})\s+{_QUAL}({_NUM})\b(?!-year|-day|-month| years| months| days| percent|%)", low)
+    if m:
+        return words_to_int(m.group(1))
+    m = re.search(rf"\b{_QUAL}({_NUM}){_VICTIM}\s+(?:were |had been |have been |was |are )?(?:{adjectives})\b", low)
+    if m:
+        return words_to_int(m.group(1))
+    m = re.search(rf"\b(?:{verbs})\s+(?:a|an|one)\s+(?:\w+\s+){{0,2}}?(?:man|woman|person|civilian|soldier|"
+                  rf"child|boy|girl|officer|policeman)\b", low)
+    if m:
+        return 1
+    m = re.search(rf"death toll\s+(?:\w+\s+){{0,4}}?(?:to|at|of)\s+{_QUAL}({_NUM})\b", low)
+    if m and "kill" in verbs:
+        return words_to_int(m.group(1))
+    return None
+
+
+def killed_in(text: str) -> int | None:
+    return _count(text, "kill|killed|killing|kills|left", "killed|dead|died|were killed")
+
+
+def injured_in(text: str) -> int | None:
+    return _count(text, "injured|injuring|wounded|wounding|injure|wound", "injured|wounded|hurt")
+
+
+@dataclass
+class Mention:
+    """One sentence's report of an event, before merging."""
+
+    type: str
+    trigger: Token
+    participants: list[Entity] = field(default_factory=list)
+    signatories: list[Entity] = field(default_factory=list)
+    perpetrators: list[Entity] = field(default_factory=list)
+    blamed: list[Entity] = field(default_factory=list)
+    place: Entity | None = None
+    date: str | None = None
+    date_in_sentence: bool = False
+    killed: int | None = None
+    injured: int | None = None
+    target: str | None = None
+    duration: int | None = None
+    topics: list[str] = field(default_factory=list)
+    modality: Modality = "asserted"
+    why: str | None = None
+    rule: str = ""
+    section: Section = "body"
+
+
+class Reader:
+    """Reads one article's doc; holds what the rules share (entity map, dates, sections)."""
+
+    def __init__(self, doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
+                 sections: list[tuple[int, Section]]) -> None:
+        self.doc = doc
+        self.entities = entities
+        self.by_token = by_token
+        self.sections = sections
+        self.dates = list(doc.spans.get(DATES_KEY, []))
+        self.base = doc.user_data.get("ng_base")
+
+    # ---- helpers -------------------------------------------------------------------------
+    def section(self, tok: Token) -> Section:
+        sec: Section = "headline"
+        for start, name in self.sections:
+            if tok.idx >= start:
+                sec = name
+        return sec
+
+    def ents_in(self, tokens: list[Token], kind: str) -> list[Entity]:
+        out: list[Entity] = []
+        for t in tokens:
+            e = self.by_token.get(t.i)
+            if e is not None and e.kind == kind and e not in out:
+                out.append(e)
+        return out
+
+    def persons_before(self, tok: Token, exclude: list[Entity], n: int = 1) -> list[Entity]:
+        out: list[Entity] = []
+        for i in range(tok.i - 1, -1, -1):
+            e = self.by_token.get(i)
+            if e is not None and e.kind == "person" and e not in exclude and e not in out:
+                out.append(e)
+                if len(out) == n:
+                    break
+        return out
+
+    def role_person(self, noun: Token, exclude: list[Entity]) -> Entity | None:
+        for i in range(noun.i - 1, -1, -1):
+            e = self.by_token.get(i)
+            if e is not None and e.kind == "person" and e not in exclude and any(
+                    noun.lower_ in r.split() for r in e.roles):
+                return e
+        return None
+
+    def resolve_anaphors(self, tokens: list[Token], have: list[Entity]) -> list[Entity]:
+        out: list[Entity] = []
+        for t in tokens:
+            if t.lower_ in ("he", "him", "she", "her") and t.tag_ == "PRP":
+                out += self.persons_before(t, have + out)
+            elif t.lower_ in ROLE_ANAPHORS and t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children):
+                p = self.role_person(t, have + out)
+                if p:
+                    out.append(p)
+            elif t.lower_ in ("leaders", "presidents", "men") and any(c.lower_ == "two" for c in t.children):
+                out += self.persons_before(t, have + out, n=2)
+        return out
+
+    def dates_in(self, tokens: list[Token]) -> list[Span]:
+        ids = {t.i for t in tokens}
+        return [d for d in self.dates if d.start in ids]
+
+    def date_before(self, tok: Token) -> str | None:
+        """The latest date named earlier in the same paragraph."""
+        para_start = tok.sent.start
+        for s in self.doc.sents:
+            pass
+        before = [d for d in self.dates if d.end <= tok.i and "\n" not in self.doc[d.end:tok.i].text]
+        return before[-1].kb_id_ if before else None
+
+    def place_before(self, tok: Token) -> Entity | None:
+        for i in range(tok.i - 1, -1, -1):
+            if "\n" in self.doc[i].text:
+                return None
+            e = self.by_token.get(i)
+            if e is not None and e.kind == "place":
+                return e
+        return None
+
+
+def _anchor(trigger: Token) -> Token:
+    """The verb whose clause carries a trigger noun's arguments ("held talks", "signed a pact")."""
+    tok = trigger
+    for _ in range(4):
+        if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
+            return tok
+        tok = tok.head
+    return tok
+
+
+def _clause(anchor: Token) -> list[Token]:
+    """The anchor's subtree, plus the subject it shares with a governing verb ("arrived and met X")."""
+    toks = list(anchor.subtree)
+    if not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children):
+        head = anchor.head
+        if anchor.dep_ in ("conj", "xcomp", "advcl", "relcl") and head.i != anchor.i:
+            for c in head.children:
+                if c.dep_ in ("nsubj", "nsubjpass"):
+                    toks += list(c.subtree)
+            if anchor.dep_ == "relcl":
+                toks += [head]
+    return toks
+
+
+def modality_of(trigger: Token) -> tuple[Modality, str | None]:
+    """Asserted unless a modal/future auxiliary, a plan or denial verb, or a negation governs it."""
+    chain = [trigger] + list(trigger.ancestors)
+    for i, tok in enumerate(chain):
+        for c in tok.children:
+            if c.dep_ == "neg":
+                return "negated", f"negated: {c.text} {tok.text}"
+            if c.dep_ == "aux" and c.lower_ in _FUTURE_AUX:
+                if i > 0 and tok.lemma_ in _SPEECH:
+                    break
+                return ("hypothetical" if c.lower_ in ("could", "might", "may", "would") else "planned",
+                        f"{c.text} {tok.text}")
+        if tok.lemma_ in DENIAL_LEMMAS:
+            return "denied", f"denied: {tok.text}"
+        if i > 0 and tok.lemma_ in HYPOTHETICAL_LEMMAS:
+            return "hypothetical", f"{tok.text}"
+        if i > 0 and tok.lemma_ in PLANNED_LEMMAS and tok.lemma_ not in ("agree",):
+            return "planned", f"planned: {tok.text}"
+        if tok.lower_ == "due" or (tok.lemma_ == "expect" and tok.tag_ == "VBN"):
+            return "planned", f"planned: {tok.text}"
+        if tok.lemma_ in _SPEECH and i > 0:
+            break  # a report of a past fact: "said he met X"
+    return "asserted", None
+
+
+def _is_meeting_trigger(t: Token) -> bool:
+    if t.lemma_ in MEETING_VERBS and t.pos_ == "VERB":
+        return True
+    if t.lower_ in ("talks",) or (t.lemma_ in ("meeting", "summit") and t.pos_ == "NOUN"):
+        return True
+    if t.lemma_ == "shake" and any(c.lower_ == "hands" for c in t.children):
+        return True
+    if t.lower_ in ("meets",):
+        return True
+    return False
+
+
+def _is_attack_trigger(t: Token) -> bool:
+    low = t.lower_
+    if t.pos_ == "VERB" and t.lemma_ in ATTACK_VERBS:
+        if t.lemma_ in ("fire",) and not any(c.lower_ == "on" for c in t.children):
+            return False
+        if t.lemma_ == "kill" and t.dep_ in ("xcomp", "acl") and t.tag_ == "VBN":
+            return True
+        return True
+    if t.pos_ in ("NOUN", "PROPN") and (t.lemma_ in ATTACK_NOUNS or low in ATTACK_NOUNS or
+                                        low in ("airstrikes", "strikes", "attacks", "bombings")):
+        return True
+    if low == "fire" and t.head.lemma_ == "open":
+        return True
+    return False
+
+
+def _is_agreement_trigger(t: Token) -> bool:
+    if t.pos_ == "VERB" and t.lemma_ in ("sign", "conclude", "ink"):
+        return True
+    if t.pos_ == "VERB" and t.lemma_ == "agree":
+        obj = [c for c in t.children if c.dep_ in ("xcomp", "prep", "dobj", "ccomp")]
+        for c in obj:
+            if c.dep_ == "xcomp" and c.lemma_ in MEETING_VERBS | {"stay", "continue", "talk", "discuss",
+                                                                  "hold", "keep", "work"}:
+                return False
+        return bool(obj)
+    if t.pos_ == "NOUN" and t.lemma_.lower() in AGREEMENT_NOUNS and _anchor(t).lemma_ in (
+            "sign", "conclude", "ink", "agree", "reach", "strike", "seal"):
+        return False  # the verb is the trigger
+    return False
+
+
+_ABOUT_RX = re.compile(r"\b(?:on|for|covering|in the fields? of|in)\s+((?:[a-z-]+(?:, | and | )?){1,8}?)"
+                       r"(?: sectors?| fields?| cooperation|[.,;]|$)")
+
+
+def _topics(sent: str) -> list[str]:
+    m = re.search(r"(?:in|on) the ((?:[a-z-]+,? )+and [a-z-]+) (?:sectors?|fields?|areas?)", sent)
+    if m:
+        return [t.strip() for t in re.split(r",\s*|\s+and\s+", m.group(1)) if t.strip()]
+    m = re.search(r"\b(?:on|covering)\s+((?:[a-z-]+ ){0,3}[a-z-]+)", sent)
+    if m:
+        return [m.group(1)]
+    return []
+
+
+def read_sentence(r: Reader, sent: Span) -> list[Mention]:
+    out: list[Mention] = []
+    seen_types: set[str] = set()
+    low = sent.text.lower()
+    for t in sent:
+        for typ, test in (("meeting", _is_meeting_trigger), ("agreement", _is_agreement_trigger),
+                          ("attack", _is_attack_trigger)):
+            if typ in seen_types or not test(t):
+                continue
+            m = _mention(r, typ, t, sent, low)
+            if m is not None:
+                seen_types.add(typ)
+                out.append(m)
+    return out
+
+
+def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | None:
+    anchor = _anchor(t) if t.pos_ not in ("VERB",) else t
+    clause = _clause(anchor)
+    sent_toks = list(sent)
+    modality, why = modality_of(t)
+    m = Mention(typ, t, modality=modality, why=why, section=r.section(t), rule=f"{typ}:{t.lemma_}")
+    dates = r.dates_in(clause) or r.dates_in(sent_toks)
+    if dates:
+        m.date, m.date_in_sentence = dates[0].kb_id_, True
+    places = r.ents_in(clause, "place") or r.ents_in(sent_toks, "place")
+    m.place = places[0] if places else None
+    if typ == "meeting":
+        if any(w in PHONE_WORDS for w in (x.lower_ for x in clause)) or re.search(r"\b(phone|telephone)\b", low):
+            m.modality, m.why = "negated", "phone call, not a meeting"
+        people = r.ents_in(clause, "person")
+        people += r.resolve_anaphors(clause, people)
+        states = r.ents_in(clause, "state")
+        m.participants = people
+        if len(people) < 2:
+            if len(people) + len(states) >= 2 and t.lemma_ in ("visit",):
+                m.participants = people + states
+            else:
+                return None
+        return m
+    if typ == "agreement":
+        people = r.ents_in(clause, "person")
+        people += r.resolve_anaphors(clause, people)
+        parties = r.ents_in(clause, "state") + [e for e in r.ents_in(clause, "organization")
+                                                 if e.name.isupper() or "council" in e.name.lower()]
+        for p in people:
+            if p.role_of:
+                st = next((e for e in r.entities if e.kind == "state" and e.name == p.role_of), None)
+                if st and st not in parties:
+                    parties.append(st)
+        if len(parties) < 2:
+            two = re.search(r"\bthe (two|three) (countries|nations|neighbou?rs|sides|states|governments)\b", low)
+            if two:
+                prev = [e for e in _states_before(r, t) if e not in parties]
+                parties += prev[: (2 if two.group(1) == "two" else 3) - len(parties)]
+        m.participants = parties
+        m.signatories = [p for p in people if t.lemma_ in ("sign", "ink")]
+        if not parties and not people:
+            return None
+        dur = re.search(r"\b(\d+|[a-z]+)-year\b", low)
+        if dur:
+            m.duration = words_to_int(dur.group(1))
+        m.topics = _topics(low)
+        return m
+    # attack
+    if re.search(r"\b(crash|accident)\b", low) and not re.search(r"\battack|strike|bomb", low):
+        return None
+    text = sent.text
+    m.killed = killed_in(text)
+    m.injured = injured_in(text)
+    perps, blamed = _perpetrators(r, t, sent)
+    m.perpetrators, m.blamed = perps, blamed
+    if t.lower_ in ("attacks", "strikes", "bombings", "airstrikes") and not any(
+            c.lower_ in ("the", "these", "two", "twin", "three") or c.dep_ == "nummod" for c in t.children) \
+            and m.killed is None and not m.date_in_sentence:
+        return None  # generic: "threatened attacks on Chadian soil"
+    if m.killed is None and m.injured is None and m.place is None and not m.perpetrators \
+            and not m.date_in_sentence:
+        return None
+    obj = [c for c in t.children if c.dep_ in ("dobj", "pobj")] + [
+        g for c in t.children if c.lower_ in ("on", "at") for g in c.children if g.dep_ == "pobj"]
+    if obj:
+        m.target = " ".join(x.text for x in obj[0].subtree)[:120]
+    return m
+
+
+def _states_before(r: Reader, tok: Token) -> list[Entity]:
+    out: list[Entity] = []
+    for i in range(tok.i - 1, -1, -1):
+        e = r.by_token.get(i)
+        if e is not None and e.kind == "state" and e not in out:
+            out.append(e)
+    return out
+
+
+def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[Entity]]:
+    perps: list[Entity] = []
+    blamed: list[Entity] = []
+    low = sent.text.lower()
+    for tok in sent:
+        e = r.by_token.get(tok.i)
+        if e is None or e.kind not in ("state", "organization"):
+            continue
+        head = tok.head
+        # "ISIS claimed responsibility", "claimed by Hamas"
+        if head.lemma_ == "claim" and tok.dep_ in ("nsubj", "pobj", "agent") or (
+                tok.dep_ == "pobj" and head.lower_ == "by" and head.head.lemma_ == "claim"):
+            perps.append(e)
+        elif tok.dep_ == "pobj" and head.lower_ == "on" and head.head.lemma_ == "blame":
+            blamed.append(e)
+        elif tok.dep_ == "nsubj" and head.lemma_ == "blame":
+            continue
+        elif (head.i == t.i or head.head.i == t.i) and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent") \
+                and e.kind in ("state", "organization"):
+            perps.append(e)
+        elif tok.dep_ in ("amod", "compound") and head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet",
+                                                                                 "warplane", "force", "troops"} \
+                and (head.head.i == t.i or head.i == t.i or head.head.lemma_ in ATTACK_VERBS):
+            perps.append(e)
+    if "blame" in low and not blamed:
+        pass
+    return _unique(perps), _unique(blamed)
+
+
+def _unique(items: list[Entity]) -> list[Entity]:
+    out: list[Entity] = []
+    for e in items:
+        if not any(e is o for o in out):
+            out.append(e)
+    return out
+
+
+def _to_event(r: Reader, ms: list[Mention]) -> Event:
+    first = ms[0]
+    doc = r.doc
+    ev = Event(type=first.type)  # type: ignore[arg-type]
+    names = lambda es: list(dict.fromkeys(e.name for e in es))  # noqa: E731
+    ev.participants = names([p for m in ms for p in m.participants]) if first.type != "attack" else []
+    if first.type == "meeting":
+        ev.participants = names(first.participants)
+    ev.signatories = names([p for m in ms for p in m.signatories])
+    ev.perpetrators = names([p for m in ms for p in m.perpetrators])
+    ev.blamed = names([p for m in ms for p in m.blamed])
+    if not ev.perpetrators and ev.blamed:
+        ev.perpetrators = list(ev.blamed)  # attributed by the authorities quoted; see README
+    for m in ms:
+        if ev.place is None and m.place is not None:
+            ev.place = m.place.name
+        if ev.date is None and m.date:
+            ev.date = m.date
+        if ev.killed is None and m.killed is not None:
+            ev.killed = m.killed
+        if ev.injured is None and m.injured is not None:
+            ev.injured = m.injured
+        if ev.target is None and m.target:
+            ev.target = m.target
+        if ev.duration_years is None and m.duration:
+            ev.duration_years = m.duration
+        for tp in m.topics:
+            if tp not in ev.topics:
+                ev.topics.append(tp)
+    if ev.date is None:
+        ev.date = r.date_before(first.trigger) or (r.base if first.type != "attack" else None)
+    if ev.place is None and first.type != "attack":
+        p = r.place_before(first.trigger)
+        ev.place = p.name if p else None
+    ev.modality = first.modality
+    ev.why = first.why
+    for m in ms:
+        s = m.trigger.sent
+        ev.evidence.append(Evidence(sentence=s.text.strip(), start=s.start_char, end=s.end_char, rule=m.rule,
+                                    confidence=0.8 if m.modality == "asserted" else 0.6))
+    ev.confidence = max(e.confidence for e in ev.evidence)
+    del doc
+    return ev
+
+
+def _same_meeting(a: list[Mention], b: Mention) -> bool:
+    pa = {p.name for p in a[0].participants}
+    pb = {p.name for p in b.participants}
+    if pa == pb:
+        return True
+    if (pa <= pb or pb <= pa) and (a[0].section == "caption" or b.section in ("caption", "headline")):
+        return True
+    if b.section == "headline" and len(pa & pb) >= 1:
+        return True
+    return False
+
+
+def _same_agreement(a: list[Mention], b: Mention) -> bool:
+    pa = {p.name for m in a for p in m.participants}
+    pb = {p.name for p in b.participants}
+    da, db = a[0].date, b.date
+    if da and db and da != db and a[0].date_in_sentence and b.date_in_sentence:
+        return False
+    return bool(pa and pb and (pa <= pb or pb <= pa)) or not pb
+
+
+def _same_attack(a: list[Mention], b: Mention) -> bool:
+    da = next((m.date for m in a if m.date_in_sentence), None)
+    if b.date_in_sentence and da and b.date != da:
+        return False
+    return True
 
 
 def find_events(doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
                 sections: list[tuple[int, Section]]) -> tuple[list[Event], list[Event]]:
-    return [], []
+    """The article's events and non-events (planned, denied, hypothetical, negated)."""
+    r = Reader(doc, entities, by_token, sections)
+    mentions: list[Mention] = []
+    for sent in doc.sents:
+        mentions += read_sentence(r, sent)
+    asserted = [m for m in mentions if m.modality == "asserted"]
+    others = [m for m in mentions if m.modality != "asserted"]
+    clusters: list[list[Mention]] = []
+    same = {"meeting": _same_meeting, "agreement": _same_agreement, "attack": _same_attack}
+    # body first, so captions and headlines join a body report rather than lead
+    order = sorted(asserted, key=lambda m: (m.section != "body", m.trigger.i))
+    for m in order:
+        for c in clusters:
+            if c[0].type == m.type and same[m.type](c, m):
+                c.append(m)
+                break
+        else:
+            clusters.append([m])
+    events = [_to_event(r, c) for c in clusters]
+    events.sort(key=lambda e: e.evidence[0].start)
+    non_events = [_to_event(r, [m]) for m in others]
+    return events, non_events
