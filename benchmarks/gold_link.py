@@ -20,7 +20,7 @@ KINDS = {"people": "person", "states": "state", "places": "place", "organization
 HERE = Path(__file__).resolve().parent
 
 
-def gold_articles(corpus: Path) -> list[tuple[str, Article, list[str | None]]]:
+def gold_articles(corpus: Path, split: bool = False) -> list[tuple[str, Article, list[str | None]]]:
     out = []
     for path in sorted(corpus.glob("*.gold.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -29,10 +29,12 @@ def gold_articles(corpus: Path) -> list[tuple[str, Article, list[str | None]]]:
             for key, kind in KINDS.items():
                 for e in a.get(key) or []:
                     mentions = list(dict.fromkeys(e.get("mentions") or [e["name"]]))
-                    name = max(mentions, key=len)
-                    ents.append(Entity(kind=kind, name=name,  # type: ignore[arg-type]
-                                       mentions=[Mention(m, 0, 0) for m in mentions]))
-                    gold.append(e.get("wikidata"))
+                    groups = [[m] for m in mentions] if split else [mentions]
+                    for group in groups:
+                        name = max(group, key=len)
+                        ents.append(Entity(kind=kind, name=name,  # type: ignore[arg-type]
+                                           mentions=[Mention(m, 0, 0) for m in group]))
+                        gold.append(e.get("wikidata"))
             art = Article(id=f"{path.stem}-{i}", headline=a.get("headline", ""), body=[], entities=ents)
             out.append((path.name, art, gold))
     return out
@@ -44,12 +46,13 @@ def main() -> None:
     ap.add_argument("--sparql", default="http://127.0.0.1:7879/query")
     ap.add_argument("--api", default="")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--split", action="store_true", help="one entity per mention (extraction did not merge)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(env={}, data_dir=tmp, wikidata_sparql=args.sparql, wikidata_api=args.api)
         settings = settings.with_(wikidata_api=args.api)
         linker = make_linker(settings, timeout=10, attempts=2, backoff=0.1)
-        data = gold_articles(args.corpus)
+        data = gold_articles(args.corpus, args.split)
         linker([a for _, a, _ in data])
         ok = n = nil_ok = nil_n = pred = pred_ok = 0
         by_kind: dict[str, list[int]] = {}

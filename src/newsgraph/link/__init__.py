@@ -14,8 +14,8 @@ from __future__ import annotations
 from ._cache import LookupCache
 from ._decide import THRESHOLD, item_kind
 from ._http import Politeness
-from ._linker import LITERALS_PER_QUERY, Linker, make_linker
+from ._linker import NAMES_PER_QUERY, Linker, make_linker
 from ._sources import ApiSource, Item, SparqlSource
 
-__all__ = ["ApiSource", "Item", "LITERALS_PER_QUERY", "Linker", "LookupCache", "Politeness", "SparqlSource",
+__all__ = ["ApiSource", "Item", "NAMES_PER_QUERY", "Linker", "LookupCache", "Politeness", "SparqlSource",
            "THRESHOLD", "item_kind", "make_linker"]

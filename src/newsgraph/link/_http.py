@@ -93,8 +93,9 @@ def parse_retry_after(value: str | None) -> float | None:
 
 def retrying(call: Callable[[], T], *, what: str, polite: Politeness, throttle: Throttle,
              on_request: Callable[[], None] | None = None,
-             sleep: Callable[[float], None] = time.sleep) -> T:
+             sleep: Callable[[float], None] | None = None) -> T:
     """Run ``call`` with throttling and bounded retries; see the module docstring."""
+    sleep = sleep or time.sleep
     last = "no attempt"
     for attempt in range(max(1, polite.attempts)):
         throttle.wait()

@@ -8,7 +8,7 @@ How a batch of articles is linked:
 1. every entity's surface forms (plus, for a person known only by a surname, the fuller form of
    another person of the article with that surname) become look-up literals (``_names.variants``);
 2. literals already in the cache are answered from it; the rest go to the SPARQL endpoint, up to
-   ``LITERALS_PER_QUERY`` in one query (about 50 distinct names); when an API endpoint is set,
+   ``NAMES_PER_QUERY`` distinct names (with their variants) in one query; when an API endpoint is set,
    forms that SPARQL found nothing for are also tried with ``wbsearchentities`` (+ ``wbgetentities``
    for the facts, 50 ids a call). Every answer, including "nothing", is cached;
 3. states are decided first, then places and organizations, then people (whose context includes
@@ -34,8 +34,9 @@ from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
 
-#: Literals per SPARQL query: about 50 distinct names with their variants.
-LITERALS_PER_QUERY = 150
+#: Names (surface forms, each with its few variants) per SPARQL query, and a hard cap on literals.
+NAMES_PER_QUERY = 50
+MAX_LITERALS_PER_QUERY = 400
 KIND_ORDER = {"state": 0, "place": 1, "organization": 2, "person": 3}
 
 
@@ -166,9 +167,18 @@ class Linker:
 
     # ---- look-ups -------------------------------------------------------------------------
     def _resolve(self, plans: list[_Plan]) -> "_Answers":
-        """Literal -> items (None when it could not be looked up). Cache first, then Wikidata."""
-        literals = list(dict.fromkeys(lit for p in plans for _, lits, _ in p.forms for lit in lits))
-        literals += [lit for p in plans for lit in p.role_literals if lit not in literals]
+        """Literal -> items (None when it could not be looked up). Cache first, then Wikidata.
+
+        Queries are packed by *names* (surface forms): up to ``NAMES_PER_QUERY`` names with all
+        their variants in one query (and never more than ``MAX_LITERALS_PER_QUERY`` literals).
+        """
+        by_name: dict[str, list[str]] = {}
+        for p in plans:
+            for form, lits, _ in p.forms:
+                by_name.setdefault(form, []).extend(lits)
+            if p.entity.role_of:
+                by_name.setdefault(p.entity.role_of, []).extend(p.role_literals)
+        literals = list(dict.fromkeys(lit for lits in by_name.values() for lit in lits))
         self.stats["lookups"] += len(literals)
         answers = _Answers()
         if self.sparql:
@@ -177,11 +187,20 @@ class Linker:
             for key, lit in keys.items():
                 if key in cached:
                     answers[lit] = [Item.from_json(d) for d in cached[key]]
-            missing = [lit for lit in literals if lit not in answers]
-            self.stats["cache_hits"] += len(literals) - len(missing)
-            self.stats["cache_misses"] += len(missing)
-            for i in range(0, len(missing), LITERALS_PER_QUERY):
-                chunk = missing[i:i + LITERALS_PER_QUERY]
+            self.stats["cache_hits"] += len(answers)
+            self.stats["cache_misses"] += len(literals) - len(answers)
+            chunk: list[str] = []
+            names = 0
+            for lits in by_name.values():
+                todo = [lit for lit in dict.fromkeys(lits) if lit not in answers and lit not in chunk]
+                if not todo:
+                    continue
+                if chunk and (names >= NAMES_PER_QUERY or len(chunk) + len(todo) > MAX_LITERALS_PER_QUERY):
+                    answers.update(self._sparql_lookup(chunk))
+                    chunk, names = [], 0
+                chunk.extend(todo)
+                names += 1
+            if chunk:
                 answers.update(self._sparql_lookup(chunk))
         if self.api:
             self._api_fallback(plans, answers)
