@@ -1,0 +1,91 @@
+"""Article records -> RDF, through the declarative JSON-LD mapping in ``mappings/``; SHACL gate.
+
+    article_graph(article, *, extracted_at) -> ArticleGraph     map one article (pure, deterministic)
+    validate(graph) -> ValidationReport                         pySHACL gate; raises ValidationError
+
+An :class:`ArticleGraph` holds two sets of quads: ``quads`` for the article's own named graph
+(the article, its mentions, link decisions, events, evidence and provenance) and ``entity_quads``
+for the one shared entities graph (each entity's types, label and ``owl:sameAs``), so entity facts
+are stored once instead of once per article (Oxigraph's union default graph does not de-duplicate).
+
+pyoxigraph writes every term (JSON-LD parsing here, the store later); rdflib only reads, for
+pySHACL. Never mix the two as writers of the same terms: rdflib rewrites ``…Z`` date-times.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .._models import Article
+from ..errors import MappingError, ValidationError
+from . import _namespaces as namespaces
+from ._mapping import documents
+from ._namespaces import ENTITIES_GRAPH, NG, PREFIXES, article_iri, entity_iri, event_iri, graph_iri
+from ._validate import ValidationReport, validate
+
+__all__ = [
+    "ArticleGraph", "ValidationReport", "article_graph", "validate", "to_jsonld", "quads_from_jsonld",
+    "ENTITIES_GRAPH", "NG", "PREFIXES", "article_iri", "entity_iri", "event_iri", "graph_iri", "namespaces",
+]
+
+
+@dataclass
+class ArticleGraph:
+    """One article mapped to RDF: its named graph's quads plus its facts for the shared entities graph."""
+
+    iri: str  # the article's named graph
+    article_id: str
+    article_iri: str
+    quads: list[ox.Quad]
+    entity_quads: list[ox.Quad]
+    report: ValidationReport | None = None
+    report_quads: list[ox.Quad] = field(default_factory=list)  # the SHACL outcome, as provenance
+
+    def graph_quads(self) -> list[ox.Quad]:
+        """Everything published into the article's named graph (mapping output + validation record)."""
+        return [*self.quads, *self.report_quads]
+
+    def __len__(self) -> int:
+        return len(self.quads) + len(self.report_quads) + len(self.entity_quads)
+
+    def to_nquads(self) -> str:
+        """All quads as N-Quads (article graph, then entities graph), e.g. for archiving or diffing."""
+        return ox.serialize([*self.graph_quads(), *self.entity_quads], format=ox.RdfFormat.N_QUADS).decode()
+
+
+def quads_from_jsonld(doc: dict[str, object], *, article_id: str | None = None) -> list[ox.Quad]:
+    """Parse one JSON-LD document (context inline) with pyoxigraph's JSON-LD 1.1 parser."""
+    try:
+        return list(ox.parse(json.dumps(doc, ensure_ascii=False).encode("utf-8"), format=ox.RdfFormat.JSON_LD))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise MappingError(f"JSON-LD mapping failed: {exc}", article_id=article_id) from exc
+
+
+def to_jsonld(article: Article, *, extracted_at: str) -> tuple[dict[str, object], dict[str, object]]:
+    """The JSON-LD documents (article graph, entities graph) that :func:`article_graph` parses."""
+    return documents(article, extracted_at=extracted_at)
+
+
+def article_graph(article: Article, *, extracted_at: str) -> ArticleGraph:
+    """Map one article to RDF.
+
+    Args:
+        article: an Article with entities, links and events filled (any of them may be empty).
+        extracted_at: ISO 8601 date-time of the extraction run, recorded as provenance.
+
+    Returns:
+        ArticleGraph with ``iri`` (the named graph), ``quads`` (article graph) and ``entity_quads``.
+
+    Raises:
+        MappingError: a field cannot be expressed (e.g. a date-time that is not ISO 8601).
+    """
+    doc, entities = documents(article, extracted_at=extracted_at)
+    return ArticleGraph(
+        iri=graph_iri(article.id),
+        article_id=article.id,
+        article_iri=article_iri(article.id),
+        quads=quads_from_jsonld(doc, article_id=article.id),
+        entity_quads=quads_from_jsonld(entities, article_id=article.id),
+    )

@@ -1,0 +1,114 @@
+"""The SHACL validation gate (pySHACL), whose outcome is kept as provenance in the article graph."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import SH
+
+from ..errors import ValidationError
+from . import _namespaces as ns
+
+if TYPE_CHECKING:
+    from . import ArticleGraph
+
+
+@dataclass
+class ValidationReport:
+    """What pySHACL said about one article graph."""
+
+    article_id: str
+    conforms: bool
+    violations: int
+    warnings: int
+    text: str
+    shapes_digest: str
+    validated_at: str
+
+    def __bool__(self) -> bool:
+        return self.conforms
+
+
+@lru_cache(maxsize=1)
+def _shapes() -> tuple[rdflib.Graph, rdflib.Graph, str]:
+    shapes_path = ns.ontology_dir() / "shapes.ttl"
+    onto_path = ns.ontology_dir() / "newsgraph.ttl"
+    raw = shapes_path.read_bytes()
+    shapes = rdflib.Graph().parse(data=raw, format="turtle")
+    onto = rdflib.Graph().parse(onto_path, format="turtle")
+    # only the class hierarchy is needed (sh:class follows rdfs:subClassOf in the data graph)
+    hierarchy = rdflib.Graph()
+    for t in onto.triples((None, rdflib.RDFS.subClassOf, None)):
+        hierarchy.add(t)
+    return shapes, hierarchy, hashlib.sha256(raw).hexdigest()
+
+
+def _to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
+    data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data, format="nt")
+
+
+def _severity_counts(results: rdflib.Graph) -> tuple[int, int]:
+    violations = warnings = 0
+    for sev in results.objects(None, SH.resultSeverity):
+        if sev == SH.Violation:
+            violations += 1
+        else:
+            warnings += 1
+    return violations, warnings
+
+
+def validate(graph: "ArticleGraph") -> ValidationReport:
+    """Validate an article graph (with its entity facts) against ``ontology/shapes.ttl``.
+
+    Warnings (``sh:Warning``, ``sh:Info``) pass the gate; violations do not. On success the outcome
+    is recorded in the article graph (``graph.report_quads``) so the store keeps it as provenance.
+
+    Raises:
+        ValidationError: with ``article_id`` and the pySHACL report text, on any violation.
+    """
+    import pyshacl
+
+    shapes, hierarchy, digest = _shapes()
+    data = _to_rdflib([*graph.quads, *graph.entity_quads])
+    data += hierarchy
+    conforms, results, text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True, inplace=True, advanced=False
+    )
+    assert isinstance(results, rdflib.Graph)
+    violations, warnings = _severity_counts(results)
+    report = ValidationReport(
+        article_id=graph.article_id, conforms=violations == 0, violations=violations, warnings=warnings,
+        text=str(text), shapes_digest=digest,
+        validated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    )
+    if violations:
+        raise ValidationError(
+            f"{violations} SHACL violation(s) in the article graph {graph.iri}", report=str(text),
+            article_id=graph.article_id,
+        )
+    graph.report = report
+    graph.report_quads = _report_quads(graph, report)
+    return report
+
+
+def _report_quads(graph: "ArticleGraph", report: ValidationReport) -> list[ox.Quad]:
+    from . import quads_from_jsonld
+    from ._mapping import context
+
+    node: dict[str, Any] = {
+        "id": f"{ns.ID}validation/{graph.article_id}", "type": ["ng:ValidationResult"],
+        "conforms": report.conforms, "violation_count": report.violations,
+        "warning_count": report.warnings, "shapes_digest": report.shapes_digest,
+        "generated_at": report.validated_at,
+    }
+    if report.warnings:
+        node["report_text"] = report.text
+    doc = {"@context": context(), "@id": graph.iri,
+           "@graph": [node, {"id": graph.iri, "validation": node["id"]}]}
+    return quads_from_jsonld(doc, article_id=graph.article_id)
