@@ -109,7 +109,15 @@ def _role_before(span: Span, state_at: dict[int, Entity]) -> tuple[list[str], st
         elif tok.tag_ == "POS" and i - 1 in state_at:
             role_of = state_at[i - 1]
             break
-        elif tok.lower_ in ("'s", "’s") or tok.is_punct or tok.ent_type_ == "ORG":
+        elif tok.ent_type_ == "ORG" and not words:
+            break
+        elif tok.ent_type_ == "ORG":
+            j = i
+            while j > 0 and doc[j - 1].ent_iob_ == "I" and doc[j - 1].ent_type_ == "ORG":
+                j -= 1
+            role_of = doc[j:i + 1].text if doc[j].ent_iob_ == "B" or j == i else doc[j:i + 1].text
+            break
+        elif tok.lower_ in ("'s", "’s") or tok.is_punct:
             break
         else:
             break
@@ -174,7 +182,31 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 continue
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
+    found += _titled_names(doc, found, sections)
     return _retype_names(found)
+
+
+def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+    """ "Sultan Qaboos", "King Salman": a title-cased honorific before a name the model missed."""
+    taken = {i for f in found for i in range(f.token_i, max(f.token_end, f.token_i + 1))}
+    out: list[Found] = []
+    for tok in doc[:-1]:
+        if not (tok.is_title and tok.lower_ in HONORIFICS | ROLE_HEADS):
+            continue
+        j = tok.i + 1
+        while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].is_title and j not in taken \
+                and doc[j].lower_ not in HONORIFICS | ROLE_HEADS and doc[j].ent_type_ in ("", "PERSON", "ORG", "NORP"):
+            j += 1
+        if j == tok.i + 1 or (j < len(doc) and doc[j].tag_ == "POS" and j == tok.i + 2 and False):
+            continue
+        span = doc[tok.i + 1:j]
+        if any(t.i in taken for t in span):
+            continue
+        sec = section_of(span.start_char, sections)
+        out.append(Found("person", span.text, span.start_char, span.end_char, sec, roles=[tok.lower_],
+                         token_i=span.start, token_end=span.end))
+        taken.update(range(span.start, span.end))
+    return out
 
 
 def _retype_names(found: list[Found]) -> list[Found]:

@@ -85,6 +85,8 @@ class Mention:
     why: str | None = None
     rule: str = ""
     section: Section = "body"
+    weak: bool = False  # a noun trigger with no date of its own: a reference back, not news
+    separate: bool = False  # "also", "separate", "other": a distinct happening
 
 
 class Reader:
@@ -98,6 +100,7 @@ class Reader:
         self.sections = sections
         self.dates = list(doc.spans.get(DATES_KEY, []))
         self.base = doc.user_data.get("ng_base")
+        self.main_place: str | None = None  # where the article's lead event happened
 
     # ---- helpers -------------------------------------------------------------------------
     def section(self, tok: Token) -> Section:
@@ -117,6 +120,13 @@ class Reader:
 
     def persons_before(self, tok: Token, exclude: list[Entity], n: int = 1) -> list[Entity]:
         out: list[Entity] = []
+        if n == 1:
+            # the nearest earlier person that was a sentence's subject ("He" continues a subject)
+            for i in range(tok.i - 1, -1, -1):
+                e = self.by_token.get(i)
+                if e is not None and e.kind == "person" and e not in exclude and \
+                        self.doc[i].dep_ in ("nsubj", "nsubjpass") and self.section(self.doc[i]) == "body":
+                    return [e]
         for i in range(tok.i - 1, -1, -1):
             e = self.by_token.get(i)
             if e is not None and e.kind == "person" and e not in exclude and e not in out:
@@ -178,10 +188,29 @@ def _anchor(trigger: Token) -> Token:
     return tok
 
 
+_CLAUSAL = {"ccomp", "advcl", "relcl", "parataxis", "acl", "csubj"}
+_REL_PRONOUNS = {"who", "which", "that", "whom"}
+
+
+def _local(anchor: Token, trigger: Token) -> list[Token]:
+    """The anchor's own clause: its subtree minus embedded clauses, plus the trigger's subtree."""
+    skip: set[int] = set()
+    for c in anchor.children:
+        if c.dep_ in _CLAUSAL or (c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")):
+            if trigger.i not in {t.i for t in c.subtree}:
+                skip.update(t.i for t in c.subtree)
+    toks = [t for t in anchor.subtree if t.i not in skip]
+    ids = {t.i for t in toks}
+    return toks + [t for t in trigger.subtree if t.i not in ids]
+
+
 def _clause(anchor: Token) -> list[Token]:
     """The anchor's subtree, plus the subject it shares with a governing verb ("arrived and met X")."""
     toks = list(anchor.subtree)
-    if not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children):
+    subj = [c for c in anchor.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if anchor.dep_ == "relcl" and (not subj or subj[0].lower_ in _REL_PRONOUNS):
+        toks += [anchor.head]
+    if not subj:
         head = anchor.head
         if anchor.dep_ in ("conj", "xcomp", "advcl", "relcl") and head.i != anchor.i:
             for c in head.children:
@@ -210,6 +239,9 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
             return "hypothetical", f"{tok.text}"
         if i > 0 and tok.lemma_ in PLANNED_LEMMAS and tok.lemma_ not in ("agree",):
             return "planned", f"planned: {tok.text}"
+        if any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and tok.head.lemma_ == "be" \
+                and tok.dep_ == "xcomp":
+            return "planned", f"planned: {tok.head.text} to {tok.text}"
         if tok.lower_ == "due" or (tok.lemma_ == "expect" and tok.tag_ == "VBN"):
             return "planned", f"planned: {tok.text}"
         if tok.lemma_ in _SPEECH and i > 0:
@@ -221,8 +253,6 @@ def _is_meeting_trigger(t: Token) -> bool:
     if t.lemma_ in MEETING_VERBS and t.pos_ == "VERB":
         return True
     if t.lower_ in ("talks",) or (t.lemma_ in ("meeting", "summit") and t.pos_ == "NOUN"):
-        return True
-    if t.lemma_ == "shake" and any(c.lower_ == "hands" for c in t.children):
         return True
     if t.lower_ in ("meets",):
         return True
@@ -247,7 +277,10 @@ def _is_attack_trigger(t: Token) -> bool:
 
 def _is_agreement_trigger(t: Token) -> bool:
     if t.pos_ == "VERB" and t.lemma_ in ("sign", "conclude", "ink"):
-        return True
+        near = list(t.subtree) + [c for c in t.head.children] if t.dep_ == "relcl" else list(t.subtree)
+        if t.dep_ == "relcl":
+            near.append(t.head)
+        return any(x.lemma_.lower() in AGREEMENT_NOUNS or x.lower_ in AGREEMENT_NOUNS for x in near)
     if t.pos_ == "VERB" and t.lemma_ == "agree":
         obj = [c for c in t.children if c.dep_ in ("xcomp", "prep", "dobj", "ccomp")]
         for c in obj:
@@ -297,23 +330,30 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     sent_toks = list(sent)
     modality, why = modality_of(t)
     m = Mention(typ, t, modality=modality, why=why, section=r.section(t), rule=f"{typ}:{t.lemma_}")
-    dates = r.dates_in(clause) or r.dates_in(sent_toks)
+    local = _local(anchor, t)
+    dates = r.dates_in(list(t.subtree)) or r.dates_in(local)
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
-    places = r.ents_in(clause, "place") or r.ents_in(sent_toks, "place")
-    m.place = places[0] if places else None
+    places = r.ents_in(local, "place") or (r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
+    m.place = _best_place(places)
+    m.weak = t.pos_ != "VERB" and not m.date_in_sentence
+    m.separate = any(w.lower_ in ("separate", "also", "other", "another", "bilateral") for w in local)
     if typ == "meeting":
         if any(w in PHONE_WORDS for w in (x.lower_ for x in clause)) or re.search(r"\b(phone|telephone)\b", low):
             m.modality, m.why = "negated", "phone call, not a meeting"
+        if t.pos_ == "VERB" and t.lemma_ in ("receive", "host", "welcome", "greet", "visit"):
+            objs = [c for c in t.children if c.dep_ in ("dobj", "nsubjpass", "agent")]
+            objs += [g for c in t.children if c.dep_ == "agent" for g in c.children]
+            if not any(r.by_token.get(o.i) is not None and r.by_token[o.i].kind in ("person", "state")
+                       or o.lower_ in ("him", "her", "he", "she", "them", "leader", "king", "emir",
+                                       "president", "minister", "prince")
+                       for o in objs):
+                return None
         people = r.ents_in(clause, "person")
         people += r.resolve_anaphors(clause, people)
-        states = r.ents_in(clause, "state")
         m.participants = people
         if len(people) < 2:
-            if len(people) + len(states) >= 2 and t.lemma_ in ("visit",):
-                m.participants = people + states
-            else:
-                return None
+            return None
         return m
     if typ == "agreement":
         people = r.ents_in(clause, "person")
@@ -322,7 +362,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                                                  if e.name.isupper() or "council" in e.name.lower()]
         for p in people:
             if p.role_of:
-                st = next((e for e in r.entities if e.kind == "state" and e.name == p.role_of), None)
+                st = next((e for e in r.entities if e.kind in ("state", "organization") and (
+                    e.name == p.role_of or p.role_of in e.surface_forms())), None)
                 if st and st not in parties:
                     parties.append(st)
         if len(parties) < 2:
@@ -359,6 +400,13 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     if obj:
         m.target = " ".join(x.text for x in obj[0].subtree)[:120]
     return m
+
+
+def _best_place(places: list[Entity]) -> Entity | None:
+    """Prefer a town or region over a building: the scale a reader codes events at."""
+    if not places:
+        return None
+    return places[0]
 
 
 def _states_before(r: Reader, tok: Token) -> list[Entity]:
@@ -440,7 +488,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
         ev.date = r.date_before(first.trigger) or (r.base if first.type != "attack" else None)
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
-        ev.place = p.name if p else None
+        ev.place = p.name if p else (r.main_place if ev.date == r.base else None)
     ev.modality = first.modality
     ev.why = first.why
     for m in ms:
@@ -457,6 +505,8 @@ def _same_meeting(a: list[Mention], b: Mention) -> bool:
     pb = {p.name for p in b.participants}
     if pa == pb:
         return True
+    if (pa <= pb or pb <= pa) and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
+        return True
     if (pa <= pb or pb <= pa) and (a[0].section == "caption" or b.section in ("caption", "headline")):
         return True
     if b.section == "headline" and len(pa & pb) >= 1:
@@ -469,6 +519,8 @@ def _same_agreement(a: list[Mention], b: Mention) -> bool:
     pb = {p.name for p in b.participants}
     da, db = a[0].date, b.date
     if da and db and da != db and a[0].date_in_sentence and b.date_in_sentence:
+        return False
+    if b.separate:
         return False
     return bool(pa and pb and (pa <= pb or pb <= pa)) or not pb
 
@@ -499,7 +551,15 @@ def find_events(doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
                 c.append(m)
                 break
         else:
-            clusters.append([m])
+            if m.section != "headline" and not (m.weak and m.type == "meeting" and any(
+                    c[0].type == "meeting" and {p.name for p in c[0].participants} & {p.name for p in m.participants}
+                    for c in clusters)):
+                clusters.append([m])
+    clusters.sort(key=lambda c: (c[0].section != "body", c[0].trigger.i))
+    for c in clusters:
+        p = next((m.place for m in c if m.place is not None), None)
+        if p is not None and r.main_place is None:
+            r.main_place = p.name
     events = [_to_event(r, c) for c in clusters]
     events.sort(key=lambda e: e.evidence[0].start)
     non_events = [_to_event(r, [m]) for m in others]
