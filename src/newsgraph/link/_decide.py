@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .._models import NIL, Entity, Link, LinkCandidate
-from ._names import demonym_states, name_tokens, norm, strip_title
+from ._names import demonym_states, name_tokens, norm, strip_title, tokens
 from ._sources import Item
 
 THRESHOLD = 0.7
@@ -173,7 +173,7 @@ def _match(form: str, item: Item, entity_kind: str) -> tuple[float, str]:
         return 0.0, ""
     q, how = max(cands)
     if entity_kind == "person" and len(name_tokens(form)) == 1:
-        q *= 0.72
+        q *= 0.72 if len(tokens(form)) == 1 else 0.85  # "Assad" < "President Assad" < "Bashar al-Assad"
     return q, how
 
 

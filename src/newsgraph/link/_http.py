@@ -35,6 +35,11 @@ T = TypeVar("T")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
+def _sleep(seconds: float) -> None:
+    """Back-off waits go through here (one seam, so tests can see what was waited)."""
+    time.sleep(seconds)
+
+
 class Retry(Exception):
     """Internal: the call failed in a way worth retrying (after ``delay`` seconds if given)."""
 
@@ -95,7 +100,7 @@ def retrying(call: Callable[[], T], *, what: str, polite: Politeness, throttle: 
              on_request: Callable[[], None] | None = None,
              sleep: Callable[[float], None] | None = None) -> T:
     """Run ``call`` with throttling and bounded retries; see the module docstring."""
-    sleep = sleep or time.sleep
+    sleep = sleep or _sleep
     last = "no attempt"
     for attempt in range(max(1, polite.attempts)):
         throttle.wait()
