@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import urllib.error
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -148,7 +149,9 @@ def requests_call(call: Callable[[], requests.Response], *, what: str) -> reques
 def sparqlwrapper_call(call: Callable[[], T], *, what: str) -> T:
     """Do one SPARQLWrapper call, translating urllib's and SPARQLWrapper's exceptions."""
     try:
-        return call()
+        with warnings.catch_warnings():  # "unknown response content type": handled by the caller
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return call()
     except urllib.error.HTTPError as exc:
         if exc.code in RETRY_STATUS:
             delay = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)

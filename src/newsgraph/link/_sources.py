@@ -21,7 +21,8 @@ import requests
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import LinkingError
-from ._http import Politeness, Retry, Throttle, requests_call, retrying, sparqlwrapper_call
+from ._http import (Politeness, Retry, Throttle, parse_retry_after, requests_call, retrying,
+                    sparqlwrapper_call)
 
 ENTITY = "http://www.wikidata.org/entity/"
 #: Label languages looked up: English, and "mul" (Wikidata's default label for names since 2024).
@@ -203,8 +204,8 @@ class ApiSource:
             err = data.get("error") if isinstance(data, dict) else None
             if err:
                 if err.get("code") == "maxlag":  # the servers are lagging: wait as told
-                    from ._http import parse_retry_after
-                    raise Retry("maxlag", delay=parse_retry_after(resp.headers.get("Retry-After")) or 5.0)
+                    delay = parse_retry_after(resp.headers.get("Retry-After"))
+                    raise Retry("maxlag", delay=5.0 if delay is None else delay)
                 raise LinkingError(f"{what}: {err.get('code')}: {err.get('info', '')}"[:300])
             if not isinstance(data, dict):
                 raise Retry("answer is not a JSON object")
