@@ -154,6 +154,10 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             continue
         sec = section_of(ent.start_char, sections)
         label = ent.label_
+        if label in ("ORG", "GPE", "FAC", "NORP") and ent.start > 0 and doc[ent.start - 1].is_title \
+                and doc[ent.start - 1].lower_ in HONORIFICS and ent[0].pos_ == "PROPN":
+            label = "PERSON"  # "Sultan Qaboos", "King Salman"
+            ent = doc[ent.start - 1:ent.end]
         if label == "PERSON":
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]):

@@ -135,6 +135,14 @@ class Reader:
                     break
         return out
 
+    def pair_before(self, tok: Token) -> list[Entity]:
+        """The two people of the nearest earlier sentence that names two."""
+        for sent in reversed([s for s in self.doc.sents if s.end <= tok.sent.start]):
+            people = self.ents_in(list(sent), "person")
+            if len(people) >= 2:
+                return people[:2]
+        return []
+
     def role_person(self, noun: Token, exclude: list[Entity]) -> Entity | None:
         for i in range(noun.i - 1, -1, -1):
             e = self.by_token.get(i)
@@ -152,8 +160,8 @@ class Reader:
                 p = self.role_person(t, have + out)
                 if p:
                     out.append(p)
-            elif t.lower_ in ("leaders", "presidents", "men") and any(c.lower_ == "two" for c in t.children):
-                out += self.persons_before(t, have + out, n=2)
+            elif t.lower_ in ("leaders", "presidents", "men", "sides") and any(c.lower_ == "two" for c in t.children):
+                out += [p for p in self.pair_before(t) if p not in have + out]
         return out
 
     def dates_in(self, tokens: list[Token]) -> list[Span]:
@@ -246,6 +254,8 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
             return "planned", f"planned: {tok.text}"
         if tok.lemma_ in _SPEECH and i > 0:
             break  # a report of a past fact: "said he met X"
+        if tok.dep_ in ("relcl", "acl") and i + 1 < len(chain):
+            break  # a clause describing a noun keeps its own modality
     return "asserted", None
 
 
@@ -358,8 +368,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     if typ == "agreement":
         people = r.ents_in(clause, "person")
         people += r.resolve_anaphors(clause, people)
-        parties = r.ents_in(clause, "state") + [e for e in r.ents_in(clause, "organization")
-                                                 if e.name.isupper() or "council" in e.name.lower()]
+        party_toks = [x for x in clause if not _locative(x)]
+        parties = r.ents_in(party_toks, "state") + [e for e in r.ents_in(party_toks, "organization")
+                                                     if e.name.isupper() or "council" in e.name.lower()]
         for p in people:
             if p.role_of:
                 st = next((e for e in r.entities if e.kind in ("state", "organization") and (
@@ -371,8 +382,14 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             if two:
                 prev = [e for e in _states_before(r, t) if e not in parties]
                 parties += prev[: (2 if two.group(1) == "two" else 3) - len(parties)]
+        if len(parties) < 2:
+            for p in r.ents_in(sent_toks, "person"):
+                st = next((e for e in r.entities if e.kind in ("state", "organization") and (
+                    e.name == p.role_of or (p.role_of or "-") in e.surface_forms())), None)
+                if st and st not in parties:
+                    parties.append(st)
         m.participants = parties
-        m.signatories = [p for p in people if t.lemma_ in ("sign", "ink")]
+        m.signatories = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
         if not parties and not people:
             return None
         dur = re.search(r"\b(\d+|[a-z]+)-year\b", low)
@@ -400,6 +417,29 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     if obj:
         m.target = " ".join(x.text for x in obj[0].subtree)[:120]
     return m
+
+
+_LOCATIVE_PREPS = {"in", "into", "across", "near", "inside", "throughout", "from", "to", "of"}
+
+
+def _locative(tok: Token) -> bool:
+    """A state named as a location ("in northeastern Syria"), not as a party."""
+    head = tok
+    while head.dep_ in ("compound", "amod", "poss", "case") and head.head.i != head.i:
+        head = head.head
+    return head.dep_ == "pobj" and head.head.lower_ in _LOCATIVE_PREPS and head.head.head.lower_ not in (
+        "between", "with")
+
+
+def _signers(r: Reader, t: Token) -> list[Entity]:
+    """Who signed: the subject(s) of "sign", "with X", "by X"."""
+    toks: list[Token] = []
+    for c in t.children:
+        if c.dep_ in ("nsubj", "agent") or (c.dep_ == "prep" and c.lower_ in ("with", "by")):
+            toks += [x for x in c.subtree if not any(a.dep_ in ("relcl", "acl") for a in x.ancestors
+                                                     if a.i in {y.i for y in c.subtree} and a.i != c.i)]
+    people = r.ents_in(toks, "person")
+    return people + r.resolve_anaphors(toks, people)
 
 
 def _best_place(places: list[Entity]) -> Entity | None:
@@ -462,7 +502,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     names = lambda es: list(dict.fromkeys(e.name for e in es))  # noqa: E731
     ev.participants = names([p for m in ms for p in m.participants]) if first.type != "attack" else []
     if first.type == "meeting":
-        ev.participants = names(first.participants)
+        ev.participants = names(max((m.participants for m in ms), key=len))
     ev.signatories = names([p for m in ms for p in m.signatories])
     ev.perpetrators = names([p for m in ms for p in m.perpetrators])
     ev.blamed = names([p for m in ms for p in m.blamed])
@@ -503,6 +543,9 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
 def _same_meeting(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for p in a[0].participants}
     pb = {p.name for p in b.participants}
+    da = next((m.date for m in a if m.date_in_sentence), None)
+    if b.date_in_sentence and da and b.date != da:
+        return False
     if pa == pb:
         return True
     if (pa <= pb or pb <= pa) and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
