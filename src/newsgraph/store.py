@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 import pyoxigraph as ox
 
 from .errors import LoadError, StoreLocked
-from .rdf import ENTITIES_GRAPH, PREFIXES, ArticleGraph, validate
+from .rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, validate, vocabulary_quads
 from .settings import Settings
 
 __all__ = ["GraphStore", "EmbeddedStore", "RemoteStore", "QueryResult", "open_store", "format_result",
@@ -50,7 +50,7 @@ def with_prefixes(sparql: str) -> str:
     declared = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
     missing = [
         f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()
-        if p not in declared and re.search(rf"(?<![\w<:/#?$-]){re.escape(p)}:", sparql)
+        if p not in declared and re.search(rf"(?<![\w.:-]){re.escape(p)}:", sparql)
     ]
     return "\n".join([*missing, sparql]) if missing else sparql
 
@@ -234,6 +234,14 @@ def _insert_data(batch: Iterable[ArticleGraph]) -> str:
     return " ;\n".join(drops) + " ;\nINSERT DATA {\n" + "\n".join(blocks) + "\n}"
 
 
+def _vocabulary_update() -> tuple[str, str]:
+    """(ASK query: is this vocabulary version loaded?, update replacing the vocabulary graph)."""
+    quads, digest = vocabulary_quads()
+    ask = f'ASK {{ GRAPH <{VOCABULARY_GRAPH}> {{ <{VOCABULARY_GRAPH}> <http://purl.org/dc/terms/hasVersion> "{digest}" }} }}'
+    nt = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES).decode()
+    return ask, f"DROP SILENT GRAPH <{VOCABULARY_GRAPH}> ;\nINSERT DATA {{ GRAPH <{VOCABULARY_GRAPH}> {{\n{nt}}} }}"
+
+
 def _count_query() -> str:
     return "SELECT (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }"
 
@@ -274,6 +282,7 @@ class EmbeddedStore:
         if self.read_only:
             raise LoadError("the store is open read-only", source=str(self.path))
         _gate(graphs)
+        self.ensure_vocabulary()
         written = 0
         for batch in _batches(graphs, batch_size):
             try:
@@ -291,6 +300,15 @@ class EmbeddedStore:
                                 source=str(self.path), article_id=batch[0].article_id) from exc
             written += sum(len(g) for g in batch)
         return written
+
+    def ensure_vocabulary(self) -> None:
+        """Load (or refresh) the ontology and crosswalk in the vocabulary graph."""
+        ask, update = _vocabulary_update()
+        try:
+            if not bool(self._store.query(ask)):
+                self._store.update(update)
+        except (OSError, SyntaxError) as exc:
+            raise LoadError(f"loading the vocabulary failed: {exc}", source=str(self.path)) from exc
 
     def bulk_load(self, graphs: Sequence[ArticleGraph]) -> int:
         """Non-transactional fast path for an empty store (first import of a large corpus)."""
@@ -386,6 +404,7 @@ class RemoteStore:
         if self.read_only:
             raise LoadError("the store is open read-only", source=self.base)
         _gate(graphs)
+        self.ensure_vocabulary()
         written = 0
         for batch in _batches(graphs, batch_size):
             if self.method == "gsp":
@@ -404,6 +423,13 @@ class RemoteStore:
                               headers={"Content-Type": "application/sparql-update"})
             written += sum(len(g) for g in batch)
         return written
+
+    def ensure_vocabulary(self) -> None:
+        """Load (or refresh) the ontology and crosswalk in the vocabulary graph."""
+        ask, update = _vocabulary_update()
+        if not self._select(ask, union=False).json().get("boolean"):
+            self._request("POST", f"{self.base}/update", data=update.encode("utf-8"),
+                          headers={"Content-Type": "application/sparql-update"})
 
     def _select(self, sparql: str, *, union: bool) -> Any:
         params = {"union-default-graph": ""} if union else {}

@@ -22,12 +22,13 @@ from .._models import Article
 from ..errors import MappingError, ValidationError
 from . import _namespaces as namespaces
 from ._mapping import documents
-from ._namespaces import ENTITIES_GRAPH, NG, PREFIXES, article_iri, entity_iri, event_iri, graph_iri
+from ._namespaces import (ENTITIES_GRAPH, NG, PREFIXES, VOCABULARY_GRAPH, article_iri, entity_iri, event_iri,
+                          graph_iri)
 from ._validate import ValidationReport, validate
 
 __all__ = [
     "ArticleGraph", "ValidationReport", "article_graph", "validate", "to_jsonld", "quads_from_jsonld",
-    "ENTITIES_GRAPH", "NG", "PREFIXES", "article_iri", "entity_iri", "event_iri", "graph_iri", "namespaces",
+    "vocabulary_quads", "ENTITIES_GRAPH", "VOCABULARY_GRAPH", "NG", "PREFIXES", "article_iri", "entity_iri", "event_iri", "graph_iri", "namespaces",
 ]
 
 
@@ -89,3 +90,28 @@ def article_graph(article: Article, *, extracted_at: str) -> ArticleGraph:
         quads=quads_from_jsonld(doc, article_id=article.id),
         entity_quads=quads_from_jsonld(entities, article_id=article.id),
     )
+
+
+def vocabulary_quads() -> tuple[list[ox.Quad], str]:
+    """The ontology and the SKOS crosswalk as quads of the vocabulary graph, and their digest.
+
+    The store keeps them in their own named graph so researchers can use the crosswalk (and the
+    class labels) in queries; the digest (``dct:hasVersion`` of the graph) tells when to reload.
+    """
+    import hashlib
+
+    files = [namespaces.ontology_dir() / "newsgraph.ttl", namespaces.ontology_dir() / "crosswalk.ttl"]
+    digest = hashlib.sha256()
+    graph = ox.NamedNode(VOCABULARY_GRAPH)
+    quads: list[ox.Quad] = []
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(raw)
+        try:
+            for q in ox.parse(raw, format=ox.RdfFormat.TURTLE, base_iri=NG):
+                quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
+        except SyntaxError as exc:
+            raise MappingError(f"{path} is not valid Turtle: {exc}") from exc
+    hexdigest = digest.hexdigest()
+    quads.append(ox.Quad(graph, ox.NamedNode("http://purl.org/dc/terms/hasVersion"), ox.Literal(hexdigest), graph))
+    return quads, hexdigest

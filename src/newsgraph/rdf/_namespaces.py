@@ -28,6 +28,7 @@ NG = "https://w3id.org/newsgraph/ontology#"
 ID = "https://w3id.org/newsgraph/id/"
 GRAPH = "https://w3id.org/newsgraph/graph/"
 ENTITIES_GRAPH = GRAPH + "entities"
+VOCABULARY_GRAPH = GRAPH + "vocabulary"  # the ontology and the SKOS crosswalk, queryable with the data
 WD = "http://www.wikidata.org/entity/"
 
 #: The prefixes researchers may use in queries without declaring them.
