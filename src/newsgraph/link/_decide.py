@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .._models import NIL, Entity, Link, LinkCandidate
-from ._names import demonym_states, name_tokens, norm, strip_title, tokens
+from ._names import demonym_states, name_tokens, norm, spelling_key, strip_title, tokens
 from ._sources import Item
 
 THRESHOLD = 0.7
@@ -156,6 +156,10 @@ def _match(form: str, item: Item, entity_kind: str) -> tuple[float, str]:
             cands.append((0.88, "alias"))
         elif stripped in {norm(strip_title(a)) for a in item.aliases}:
             cands.append((0.85, "titled-alias"))  # "Salman" for "King Salman"
+        if not cands and len(stripped.split()) >= 2:
+            key = spelling_key(stripped)
+            if any(spelling_key(strip_title(n)) == key for n in item.names()):
+                cands.append((0.88, "respelt"))  # "Mohammed bin Zayed" for "Mohamed bin Zayed"
     if entity_kind == "state":
         for st in demonym_states(form):
             ns = norm(st)
@@ -179,11 +183,11 @@ def _match(form: str, item: Item, entity_kind: str) -> tuple[float, str]:
 
 def compatible(full: str, item: Item) -> bool:
     """Can the entity's fullest name be a name of this item? (equal, or a part at either end)."""
-    toks = name_tokens(full)
+    toks = spelling_key(strip_title(full)).split()
     if not toks:
         return True
     for name in item.names():
-        nt = name_tokens(name)
+        nt = spelling_key(strip_title(name)).split()
         if nt == toks:
             return True
         if len(toks) < len(nt) and (nt[-len(toks):] == toks or nt[:len(toks)] == toks):

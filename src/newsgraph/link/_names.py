@@ -86,6 +86,39 @@ def role_titles(roles: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: Romanisations of one Arabic/Persian name; a text and Wikidata often pick different ones.
+_SPELLINGS = [
+    ("Mohammed", "Mohamed", "Mohammad", "Muhammad"), ("Ahmed", "Ahmad"), ("Mahmoud", "Mahmud"),
+    ("Abdel", "Abdul", "Abd al"), ("Hussein", "Hussain", "Husayn"), ("Khaled", "Khalid"),
+    ("Yousef", "Youssef", "Yusuf"), ("Hassan", "Hasan"), ("Hossein", "Hosein"), ("Abdullah", "Abdallah"),
+    ("Omar", "Umar"), ("Osman", "Othman", "Uthman"), ("Mustafa", "Mostafa", "Moustafa"),
+    ("Saeed", "Said", "Sayed"), ("Faisal", "Faysal"), ("Jafar", "Jaafar", "Ja'far"), ("Qasem", "Qassem", "Kassem"),
+    ("Ali", "Aly"), ("Ibrahim", "Ebrahim"), ("Ismail", "Ismael"), ("Abdulaziz", "Abdelaziz", "Abdul Aziz"),
+    ("Zayed", "Zayid"), ("Moussa", "Musa", "Mousa"), ("Sheikh", "Shaikh", "Sheik"),
+]
+_SPELLING_OF = {w.casefold(): group for group in _SPELLINGS for w in group}
+
+
+def spelling_key(text: str) -> str:
+    """A normalised form that also ignores romanisation: 'Mohamed Abdel X' == 'Muhammad Abdul X'."""
+    toks = norm(text).split()
+    return " ".join(_SPELLING_OF[t][0].casefold() if t in _SPELLING_OF else t for t in toks)
+
+
+def respellings(form: str, limit: int = 4) -> list[str]:
+    """Other romanisations of a person's name, one word changed at a time (at most ``limit``)."""
+    words = form.split(" ")
+    out: list[str] = []
+    for i, w in enumerate(words):
+        group = _SPELLING_OF.get(w.casefold())
+        if not group:
+            continue
+        for alt in group:
+            if alt.casefold() != w.casefold():
+                out.append(" ".join(words[:i] + [alt] + words[i + 1:]))
+    return out[:limit]
+
+
 def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) -> list[str]:
     """The literals to look a surface form up under, most literal first (small and bounded).
 
@@ -115,6 +148,9 @@ def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) 
             add(d)
     if kind in ("place", "organization") and not base.lower().startswith("the "):
         add("the " + base)  # "the Gulf", "the Hague"
+    if kind == "person" and len(tokens(strip_title(base))) >= 2:
+        for v in respellings(strip_title(base)):
+            add(v)
     if kind == "person" and len(tokens(strip_title(base))) == 1:
         for t in titles:
             add(f"{t} {strip_title(base)}")
