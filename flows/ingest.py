@@ -1,8 +1,8 @@
 """The ``ingest`` flow: sources -> raw archive -> articles -> graph in the store.
 
-A task is a batch of articles, never one article or one sentence (a Prefect task costs a few
-milliseconds and the server digests only tens of task runs per second). Only the I/O tasks
-(fetch, link, load) retry; extraction and mapping are pure.
+Thin: every step is a task in ``flows/tasks.py`` wrapping a stage function of ``newsgraph.pipeline``.
+Set NEWSGRAPH_TASK_RUNNER=dask to extract batches in parallel on a local Dask cluster
+(``newsgraph.runs.task_runner_from_env``).
 """
 from __future__ import annotations
 
@@ -10,83 +10,45 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from pydantic import Field
 
-from newsgraph import _progress
-from newsgraph._models import Article, RawPage
-from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, batched, extract_articles,
-                                fetch_pages, link_articles, load_graphs, map_articles, parse_pages)
-from newsgraph.settings import Settings, load_settings
+from flows.tasks import fetch_task, report_task, run_pages
+from newsgraph.pipeline import RunSummary
+from newsgraph.runs import expand_sources, task_runner_from_env
+from newsgraph.settings import load_settings
+
+_runner = task_runner_from_env()
 
 
-@task(name="fetch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def fetch_task(settings: Settings, sources: list[str]) -> FetchResult:
-    """Fetch the sources and keep every raw page."""
-    return fetch_pages(settings, sources)
-
-
-@task(name="parse", cache_policy=NO_CACHE)
-def parse_task(settings: Settings, pages: list[RawPage]) -> ParseResult:
-    """Split pages into articles."""
-    return parse_pages(settings, pages)
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_task(settings: Settings, articles: list[Article]) -> list[Article]:
-    """Extract entities and events from a batch of articles."""
-    return extract_articles(settings, articles)
-
-
-@task(name="link", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
-def link_task(settings: Settings, articles: list[Article]) -> list[Article]:
-    """Link a batch's entities to Wikidata."""
-    return link_articles(settings, articles)
-
-
-@task(name="map", cache_policy=NO_CACHE)
-def map_task(settings: Settings, articles: list[Article]) -> MapResult:
-    """Map a batch to RDF and validate it against the SHACL shapes."""
-    return map_articles(settings, articles)
-
-
-@task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def load_task(settings: Settings, result: MapResult) -> tuple[int, int]:
-    """Publish a batch's article graphs to the store."""
-    return load_graphs(settings, result.graphs)
-
-
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", log_prints=True, **({"task_runner": _runner} if _runner else {}))
 def ingest(
-    sources: Annotated[list[str], Field(description="Files, folders, http(s) URLs or RSS/Atom feed URLs.")],
-    data_dir: Annotated[str | None, Field(description="newsgraph's data folder (default: NEWSGRAPH_DATA_DIR "
-                                                      "or the per-user data folder).")] = None,
+    sources: Annotated[list[str], Field(
+        description="What to read: files, folders, http(s) URLs of pages, or RSS/Atom feed URLs. "
+                    "An entry '@feeds.txt' reads one source a line from that file in the data folder.",
+        min_length=1)],
     batch_size: Annotated[int, Field(ge=1, le=5000, description="Articles per extract/link/load task.")] = 64,
-    linking: Annotated[bool, Field(description="Link entities to Wikidata (off: leave them for relink).")] = True,
+    linking: Annotated[bool, Field(description="Link entities to Wikidata now (off: leave them for the "
+                                               "nightly relink).")] = True,
+    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's "
+                                                      "NEWSGRAPH_DATA_DIR.")] = None,
+    publish_report: Annotated[bool, Field(description="Publish a summary table and a report as "
+                                                      "artifacts of this run.")] = True,
 ) -> dict[str, Any]:
     """Read news sources into the knowledge graph: fetch, parse, extract, link, map, load."""
     started = time.monotonic()
-    settings = load_settings(data_dir=data_dir, linking=linking)
+    settings = load_settings(data_dir=data_dir or None, linking=linking)
+    sources = expand_sources(settings, sources)
     summary = RunSummary()
-    fetched = fetch_task(settings, list(sources))
+    fetched = fetch_task(settings, sources)
     summary.set_aside.extend(fetched.set_aside)
     summary.pages = len(fetched.pages)
-    parsed = parse_task(settings, fetched.pages)
-    summary.set_aside.extend(parsed.set_aside)
-    _progress.advance("articles", 0, len(parsed.articles))
-    for batch in batched(parsed.articles, batch_size):
-        batch = extract_task(settings, batch)
-        batch = link_task(settings, batch)
-        mapped = map_task(settings, batch)
-        summary.set_aside.extend(mapped.set_aside)
-        written, size = load_task(settings, mapped)
-        summary.quads_written += written
-        summary.store_quads = size
-        summary.add_articles(batch)
-        _progress.advance("articles", len(batch))
+    run_pages(settings, fetched.pages, summary, batch_size=batch_size)
     summary.seconds = time.monotonic() - started
-    return summary.as_dict()
+    result = summary.as_dict()
+    if publish_report:
+        report_task("ingest", settings, result, sources)
+    return result
 
 
 if __name__ == "__main__":

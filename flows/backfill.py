@@ -1,0 +1,64 @@
+"""The ``backfill`` flow: a folder or archive of pages, read in batches.
+
+Each batch is one ``ingest`` run: either a subflow here (one machine), or — with ``deployment`` set —
+a run of that deployment, so every worker pulling from the pool takes batches (scale-out). Either
+way an article is loaded by exactly one run, and a batch that is retried replaces its own graphs.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Annotated, Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import Field
+
+from flows.ingest import ingest
+from newsgraph.runs import backfill_batches, fan_out, since_filter
+from newsgraph.settings import Settings, load_settings
+
+
+@task(name="list-batches", cache_policy=NO_CACHE)
+def list_batches_task(settings: Settings, path: str, batch_size: int, since: date | None) -> list[list[str]]:
+    """The page files of the folder or archive, in batches."""
+    return since_filter(backfill_batches(settings, path, batch_size), since, batch_size)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    path: Annotated[str, Field(description="A folder of pages, or a .zip / .tar.gz archive of them.")],
+    pages_per_batch: Annotated[int, Field(ge=1, le=10000, description="Pages per ingest run.")] = 50,
+    since: Annotated[date | None, Field(description="Only files modified on or after this date.")] = None,
+    deployment: Annotated[str | None, Field(
+        description="Run each batch as a run of this deployment (e.g. 'ingest/manual') so several workers "
+                    "share the work; empty: run the batches here, one after another.")] = None,
+    linking: Annotated[bool, Field(description="Link entities to Wikidata now.")] = True,
+    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's.")] = None,
+    timeout_minutes: Annotated[float, Field(gt=0, description="Give up waiting for the batch runs after "
+                                                              "this long.")] = 360,
+) -> dict[str, Any]:
+    """Read a folder or archive of pages into the knowledge graph, in batches."""
+    started = time.monotonic()
+    settings = load_settings(data_dir=data_dir or None)
+    batches = list_batches_task(settings, path, pages_per_batch, since)
+    print(f"{sum(map(len, batches))} pages in {len(batches)} batches")
+    params = {"linking": linking, **({"data_dir": data_dir} if data_dir else {})}
+    if deployment:
+        runs = fan_out(deployment, [{"sources": b, **params} for b in batches], timeout=timeout_minutes * 60)
+    else:
+        runs = [{"batch": i, "state": "COMPLETED", "summary": ingest(sources=b, **params)}
+                for i, b in enumerate(batches)]
+    failed = [r for r in runs if r["state"] != "COMPLETED"]
+    result = {"pages": sum(map(len, batches)), "batches": len(batches), "runs": runs, "failed": len(failed),
+              "seconds": round(time.monotonic() - started, 2)}
+    create_markdown_artifact(key="backfill-report", markdown=(
+        f"# backfill of `{path}`\n\n{result['pages']} pages in {len(batches)} batches; "
+        f"{len(failed)} batch runs did not complete; {result['seconds']} s.\n\n"
+        "| batch | run | state |\n|---|---|---|\n"
+        + "".join(f"| {r['batch']} | {r.get('name', '-')} | {r['state']} |\n" for r in runs)))
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(batches)} batch runs did not complete: "
+                           + ", ".join(str(r.get("name", r["batch"])) for r in failed[:10]))
+    return result

@@ -1,0 +1,43 @@
+"""The ``relink`` flow: decide again the entities left unlinked (Wikidata was unreachable, or linking
+was off), by re-reading their pages from the raw archive through the same stages. Extraction comes
+from the task cache (same page bytes), so the cost is linking, mapping and loading; loading replaces
+each article's graph, so nothing is duplicated."""
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import Field
+
+from flows.tasks import report_task, run_pages
+from newsgraph._models import RawPage
+from newsgraph.pipeline import RunSummary
+from newsgraph.runs import stale_pages
+from newsgraph.settings import Settings, load_settings
+
+
+@task(name="find-unlinked", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+def stale_pages_task(settings: Settings, max_pages: int) -> list[RawPage]:
+    """Pages in the store with entities whose link is missing or marked for relink."""
+    return stale_pages(settings, limit=max_pages)
+
+
+@flow(name="relink", log_prints=True)
+def relink(
+    max_pages: Annotated[int, Field(ge=1, description="Re-read at most this many pages per run.")] = 1000,
+    batch_size: Annotated[int, Field(ge=1, le=5000, description="Articles per task.")] = 64,
+    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's.")] = None,
+) -> dict[str, Any]:
+    """Link again the entities left unlinked, and replace their articles' graphs."""
+    started = time.monotonic()
+    settings = load_settings(data_dir=data_dir or None, linking=True)
+    pages = stale_pages_task(settings, max_pages)
+    print(f"{len(pages)} pages have entities to link again")
+    summary = RunSummary(pages=len(pages))
+    run_pages(settings, pages, summary, batch_size=batch_size)
+    summary.seconds = time.monotonic() - started
+    result = summary.as_dict()
+    report_task("relink", settings, result, [p.source for p in pages])
+    return result

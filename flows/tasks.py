@@ -1,0 +1,94 @@
+"""The tasks every flow shares: one- or two-line wrappers over newsgraph's stage functions.
+
+A task is a batch of articles, never one article or one sentence (a Prefect task costs a few
+milliseconds and the server digests only tens of task runs per second). Only the I/O tasks
+(fetch, link, load) retry, with backoff; extraction and mapping are pure. Extraction is cached by
+the raw pages' content hashes (``newsgraph.runs.extract_cache_key``) plus the task's source, so an
+unchanged page is not extracted again. Link tasks carry the ``wikidata`` tag: a Prefect
+concurrency limit on that tag (``deploy/up.sh`` sets 2) caps Wikidata clients across all runs and
+workers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy
+
+from newsgraph import _progress
+from newsgraph._models import Article, RawPage
+from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, batched, extract_articles,
+                                fetch_pages, link_articles, load_graphs, map_articles, parse_pages)
+from newsgraph.runs import extract_cache_key, report_markdown, summary_rows
+from newsgraph.settings import Settings
+
+EXTRACT_CACHE = CacheKeyFnPolicy(cache_key_fn=extract_cache_key) + TASK_SOURCE
+
+
+@task(name="fetch", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 5, 15])
+def fetch_task(settings: Settings, sources: list[str]) -> FetchResult:
+    """Fetch the sources and keep every raw page."""
+    return fetch_pages(settings, sources)
+
+
+@task(name="parse", cache_policy=NO_CACHE)
+def parse_task(settings: Settings, pages: list[RawPage]) -> ParseResult:
+    """Split pages into articles."""
+    return parse_pages(settings, pages)
+
+
+@task(name="extract", cache_policy=EXTRACT_CACHE, persist_result=True)
+def extract_task(settings: Settings, articles: list[Article]) -> list[Article]:
+    """Extract entities and events from a batch of articles (cached by the pages' content hashes)."""
+    return extract_articles(settings, articles)
+
+
+@task(name="link", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[5, 15, 60], tags=["wikidata"])
+def link_task(settings: Settings, articles: list[Article]) -> list[Article]:
+    """Link a batch's entities to Wikidata."""
+    return link_articles(settings, articles)
+
+
+@task(name="map", cache_policy=NO_CACHE)
+def map_task(settings: Settings, articles: list[Article]) -> MapResult:
+    """Map a batch to RDF and validate it against the SHACL shapes."""
+    return map_articles(settings, articles)
+
+
+@task(name="load", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 5, 15])
+def load_task(settings: Settings, result: MapResult) -> tuple[int, int]:
+    """Publish a batch's article graphs to the store (replaces, so a retried run duplicates nothing)."""
+    return load_graphs(settings, result.graphs)
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def report_task(flow: str, settings: Settings, summary: dict[str, Any], sources: list[str]) -> None:
+    """Publish the run's summary table and markdown report as Prefect artifacts."""
+    create_table_artifact(key=f"{flow}-summary", table=summary_rows(summary),
+                          description=f"newsgraph {flow}: what this run read and wrote")
+    create_markdown_artifact(key=f"{flow}-report", description=f"newsgraph {flow}: report and example queries",
+                             markdown=report_markdown(summary, flow=flow, endpoint=settings.endpoint_url,
+                                                      sources=sources))
+
+
+def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, batch_size: int) -> None:
+    """parse -> (extract -> link -> map) per batch, submitted so a Dask runner runs batches in parallel
+    -> load, in order, from the flow's process (one writer per run)."""
+    parsed = parse_task(settings, pages)
+    summary.set_aside.extend(parsed.set_aside)
+    _progress.advance("articles", 0, len(parsed.articles))
+    pending = []
+    for batch in batched(parsed.articles, batch_size):
+        extracted = extract_task.submit(settings, batch)
+        linked = link_task.submit(settings, extracted)
+        pending.append((linked, map_task.submit(settings, linked)))
+    for linked, mapped in pending:
+        result = mapped.result()
+        summary.set_aside.extend(result.set_aside)
+        written, size = load_task(settings, result)
+        summary.quads_written += written
+        summary.store_quads = size
+        articles = linked.result()
+        summary.add_articles(articles)
+        _progress.advance("articles", len(articles))
