@@ -140,7 +140,13 @@ def date_mentions(doc: Doc) -> list[Span]:
             start = tok.i - 1 if tok.i > 0 and doc[tok.i - 1].lower_ in ("last", "next", "this") else tok.i
             spans.append(doc[start:tok.i + 1])
     out = []
-    for sp in spans:
+    for sp in list(spans):
+        # "October 7" + ", 2023": the model often leaves the year out of the entity
+        end = sp.end
+        if end + 1 < len(doc) and doc[end].text == "," and re.fullmatch(r"(19|20)\d\d", doc[end + 1].text):
+            sp = doc[sp.start:end + 2]
+        elif end < len(doc) and re.fullmatch(r"(19|20)\d\d", doc[end].text):
+            sp = doc[sp.start:end + 1]
         # "the 20-year" or "22" alone are not dates; "two days" without "ago" is a duration
         if _BARE_DATE.match(sp.text) or re.search(r"\d+-(year|day|month|week)", sp.text):
             continue
@@ -157,6 +163,21 @@ def _past_report(sp: Span) -> bool:
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head
     return head.tag_ in ("VBD", "VBN") or any(c.tag_ == "VBD" for c in head.children)
+
+
+def _speaks_of_future(sp: Span) -> bool:
+    """Whether the verb a date expression hangs on is in the future ("will meet on Friday")."""
+    tok = sp.root
+    for _ in range(4):
+        if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
+            break
+        tok = tok.head
+    for t in [tok, tok.head]:
+        if any(c.dep_ in ("aux", "auxpass") and c.lower_ in ("will", "'ll", "shall", "would") for c in t.children):
+            return True
+        if t.lemma_ in ("due", "expect", "plan", "schedule") or t.lower_ == "due":
+            return True
+    return sp.text.lower().startswith("next")
 
 
 def infer_published(doc: Doc, caption_dates: list[str], mentions: list[Span]) -> str | None:
@@ -197,7 +218,7 @@ class DateResolver:
         base = _base(published, caption_dates)
         resolved = []
         for sp in mentions:
-            iso = resolve(sp.text, base, is_future_context(sp.sent.text.lower()))
+            iso = resolve(sp.text, base, _speaks_of_future(sp))
             if iso:
                 resolved.append(Span(doc, sp.start, sp.end, label="DATE", kb_id=iso))
         doc.spans[DATES_KEY] = resolved

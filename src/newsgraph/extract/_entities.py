@@ -289,7 +289,8 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
                 ent = groups[key] = Entity(kind=kind, name=f.name or f.text)  # type: ignore[arg-type]
             ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
             _map(by_token, f, ent)
-        entities += groups.values()
+        # the Title-Case headline alone is no evidence ("UAE President Flies to Doha")
+        entities += [e for e in groups.values() if any(m.section != "headline" for m in e.mentions)]
     return entities, by_token
 
 

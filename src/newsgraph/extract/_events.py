@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from .._models import Entity, Event, Evidence, Modality, Section
 from ._components import DATES_KEY
 from ._dates import words_to_int
-from ._lexicon import (AGREEMENT_NOUNS, AGREEMENT_VERBS, ATTACK_NOUNS, ATTACK_VERBS, DENIAL_LEMMAS,
+from ._lexicon import (FACILITY_HEADS, AGREEMENT_NOUNS, AGREEMENT_VERBS, ATTACK_NOUNS, ATTACK_VERBS, DENIAL_LEMMAS,
                        HYPOTHETICAL_LEMMAS, MEETING_NOUNS, MEETING_VERBS, PHONE_WORDS, PLANNED_LEMMAS,
                        ROLE_ANAPHORS)
 
@@ -101,6 +101,8 @@ class Reader:
         self.dates = list(doc.spans.get(DATES_KEY, []))
         self.base = doc.user_data.get("ng_base")
         self.main_place: str | None = None  # where the article's lead event happened
+        caption_dates = [d for d in doc.user_data.get("ng_caption_dates", []) if d]
+        self.lead_date: str | None = caption_dates[0] if caption_dates else self.base
 
     # ---- helpers -------------------------------------------------------------------------
     def section(self, tok: Token) -> Section:
@@ -277,8 +279,8 @@ def _is_attack_trigger(t: Token) -> bool:
         if t.lemma_ == "kill" and t.dep_ in ("xcomp", "acl") and t.tag_ == "VBN":
             return True
         return True
-    if t.pos_ in ("NOUN", "PROPN") and (t.lemma_ in ATTACK_NOUNS or low in ATTACK_NOUNS or
-                                        low in ("airstrikes", "strikes", "attacks", "bombings")):
+    if t.pos_ in ("NOUN", "PROPN") and (t.lemma_.lower() in ATTACK_NOUNS or low in ATTACK_NOUNS or
+                                        low.rstrip("s") in ATTACK_NOUNS):
         return True
     if low == "fire" and t.head.lemma_ == "open":
         return True
@@ -322,16 +324,41 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
     out: list[Mention] = []
     seen_types: set[str] = set()
     low = sent.text.lower()
+    attacks: list[Mention] = []
     for t in sent:
         for typ, test in (("meeting", _is_meeting_trigger), ("agreement", _is_agreement_trigger),
                           ("attack", _is_attack_trigger)):
             if typ in seen_types or not test(t):
                 continue
             m = _mention(r, typ, t, sent, low)
-            if m is not None:
+            if m is None:
+                continue
+            if typ == "attack":
+                attacks.append(m)  # every attack word: "opened fire ... on Tuesday, killing 41"
+            else:
                 seen_types.add(typ)
                 out.append(m)
-    return out
+    return out + _combine(attacks)
+
+
+def _combine(ms: list[Mention]) -> list[Mention]:
+    """Mentions of one sentence that do not contradict each other's dates are one report."""
+    groups: list[Mention] = []
+    for m in ms:
+        for g in groups:
+            if g.modality == m.modality and (not g.date_in_sentence or not m.date_in_sentence or g.date == m.date):
+                for f in ("place", "killed", "injured", "target"):
+                    if getattr(g, f) is None:
+                        setattr(g, f, getattr(m, f))
+                if not g.date_in_sentence and m.date_in_sentence:
+                    g.date, g.date_in_sentence = m.date, True
+                g.perpetrators = _unique(g.perpetrators + m.perpetrators)
+                g.blamed = _unique(g.blamed + m.blamed)
+                g.weak = g.weak and m.weak
+                break
+        else:
+            groups.append(m)
+    return groups
 
 
 def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | None:
@@ -344,8 +371,11 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     dates = r.dates_in(list(t.subtree)) or r.dates_in(local)
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
-    places = r.ents_in(local, "place") or (r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
-    m.place = _best_place(places)
+    where = _where(t, anchor)
+    places = r.ents_in(where, "place")
+    if typ == "attack":
+        places = places or r.ents_in(local, "place") or (r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
+    m.place = _best_place(places, prefer_town=(typ != "attack"))
     m.weak = t.pos_ != "VERB" and not m.date_in_sentence
     m.separate = any(w.lower_ in ("separate", "also", "other", "another", "bilateral") for w in local)
     if typ == "meeting":
@@ -442,10 +472,34 @@ def _signers(r: Reader, t: Token) -> list[Entity]:
     return people + r.resolve_anaphors(toks, people)
 
 
-def _best_place(places: list[Entity]) -> Entity | None:
-    """Prefer a town or region over a building: the scale a reader codes events at."""
+def _where(t: Token, anchor: Token) -> list[Token]:
+    """Tokens of the "in X" / "at X" phrases that say where the trigger (or its verb) happened."""
+    out: list[Token] = []
+    heads = [t, anchor] + [c for c in t.children if c.dep_ in ("dobj", "nsubjpass")]
+    for h in heads:
+        for c in h.children:
+            if c.dep_ == "prep" and c.lower_ in ("in", "at", "inside", "near"):
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        out += list(g.subtree)
+    return out
+
+
+_SITE_WORDS = FACILITY_HEADS | {"house", "office", "kremlin", "hall", "building", "compound", "center", "centre"}
+
+
+def _is_site(e: Entity) -> bool:
+    return e.name.split()[-1].lower() in _SITE_WORDS
+
+
+def _best_place(places: list[Entity], prefer_town: bool = True) -> Entity | None:
+    """Prefer a town over a building inside it: the scale a reader codes meetings at."""
     if not places:
         return None
+    if prefer_town:
+        towns = [p for p in places if not _is_site(p)]
+        if towns:
+            return towns[0]
     return places[0]
 
 
@@ -478,9 +532,10 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
         elif (head.i == t.i or head.head.i == t.i) and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent") \
                 and e.kind in ("state", "organization"):
             perps.append(e)
-        elif tok.dep_ in ("amod", "compound") and head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet",
-                                                                                 "warplane", "force", "troops"} \
-                and (head.head.i == t.i or head.i == t.i or head.head.lemma_ in ATTACK_VERBS):
+        elif tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
+                head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet", "warplane", "force", "troops", "militant",
+                                               "rebel", "gunman", "fighter", "aircraft", "plane"}
+                and head.dep_ in ("nsubj", "agent") and head.head.i == t.i)):
             perps.append(e)
     if "blame" in low and not blamed:
         pass
@@ -508,11 +563,14 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     ev.blamed = names([p for m in ms for p in m.blamed])
     if not ev.perpetrators and ev.blamed:
         ev.perpetrators = list(ev.blamed)  # attributed by the authorities quoted; see README
+    dated = [m for m in ms if m.date_in_sentence]
+    dated.sort(key=lambda m: (m.section != "body", m.trigger.i))
+    if dated:
+        ev.date = dated[0].date
+    placed = sorted([m for m in ms if m.place is not None], key=lambda m: (m.section == "headline", m.trigger.i))
+    if placed:
+        ev.place = placed[0].place.name  # type: ignore[union-attr]
     for m in ms:
-        if ev.place is None and m.place is not None:
-            ev.place = m.place.name
-        if ev.date is None and m.date:
-            ev.date = m.date
         if ev.killed is None and m.killed is not None:
             ev.killed = m.killed
         if ev.injured is None and m.injured is not None:
@@ -525,7 +583,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
             if tp not in ev.topics:
                 ev.topics.append(tp)
     if ev.date is None:
-        ev.date = r.date_before(first.trigger) or (r.base if first.type != "attack" else None)
+        ev.date = r.date_before(first.trigger) or (r.lead_date if first.type != "attack" else None)
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
         ev.place = p.name if p else (r.main_place if ev.date == r.base else None)
