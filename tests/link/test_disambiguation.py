@@ -27,6 +27,8 @@ def link(linker, art, *entities):
     ("state", ["Moscow"], "Q159"),
     ("state", ["Türkiye"], "Q43"),
     ("state", ["Iranians"], "Q794"),
+    ("state", ["U.S."], "Q30"),
+    ("organization", ["U.N."], "Q1065"),
     ("place", ["Kurdistan region"], "Q205047"),  # case differs from the label
     ("place", ["Gulf"], "Q34675"),  # alias "the Gulf"
     ("organization", ["ISIS"], "Q2429253"),

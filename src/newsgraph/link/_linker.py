@@ -34,6 +34,8 @@ from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
 
+#: Bumped when what a cached answer holds changes, so old rows are simply not found.
+CACHE_VERSION = "v1"
 #: Names (surface forms, each with its few variants) per SPARQL query, and a hard cap on literals.
 NAMES_PER_QUERY = 50
 MAX_LITERALS_PER_QUERY = 400
@@ -82,8 +84,8 @@ class Linker:
                                     on_request=self._count) if sparql else None)
         self.api = (ApiSource(api, user_agent=user_agent, polite=polite, throttle=throttle,
                               on_request=self._count) if api else None)
-        self._sparql_key = f"sparql {sparql}\x1f"
-        self._api_key = f"api-search {api}\x1f"
+        self._sparql_key = f"{CACHE_VERSION} sparql {sparql}\x1f"
+        self._api_key = f"{CACHE_VERSION} api-search {api}\x1f"
         self._down: str | None = None  # why Wikidata was unreachable in this run
 
     def _count(self) -> None:

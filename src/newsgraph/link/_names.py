@@ -124,16 +124,18 @@ def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) 
 
     ``titles``: for a person's one-word form, also "<Title> <form>" ("King Abdullah").
     """
-    base = clean(form)
-    base = re.sub(r"['’]s$", "", base)
     out: dict[str, None] = {}
 
     def add(v: str) -> None:
-        v = v.strip(" ,.;:")
         if v and len(v) <= 200:
             out.setdefault(v, None)
 
+    add(" ".join(form.split()))  # as written ("U.S.", "Syrian Arab Republic (1963–2024)")
+    base = re.sub(r"'s$", "", clean(form)).strip(" ,;:")
     add(base)
+    if base.endswith(".") and base.count(".") == 1:
+        base = base[:-1]  # a sentence's full stop, not "U.S."
+        add(base)
     if base.lower().startswith("the "):
         add(base[4:])
     if kind == "person":

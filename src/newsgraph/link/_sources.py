@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import requests
@@ -56,7 +56,8 @@ class Item:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Item":
-        return cls(**d)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 def _qid(uri: str) -> str | None:
