@@ -97,6 +97,7 @@ class Reader:
         self.doc = doc
         self.entities = entities
         self.by_token = by_token
+        self.kept = {id(e) for e in entities}
         self.sections = sections
         self.dates = list(doc.spans.get(DATES_KEY, []))
         self.base = doc.user_data.get("ng_base")
@@ -113,12 +114,18 @@ class Reader:
         return sec
 
     def ents_in(self, tokens: list[Token], kind: str) -> list[Entity]:
+        """The article's entities of ``kind`` named in ``tokens``; heads of phrases before modifiers."""
         out: list[Entity] = []
+        modifiers: list[Entity] = []
         for t in tokens:
             e = self.by_token.get(t.i)
-            if e is not None and e.kind == kind and e not in out:
-                out.append(e)
-        return out
+            if e is None or e.kind != kind or id(e) not in self.kept or e in out or e in modifiers:
+                continue
+            root = t
+            while self.by_token.get(root.head.i) is e and root.head.i != root.i:
+                root = root.head
+            (modifiers if root.dep_ in ("compound", "amod", "nmod") and kind == "place" else out).append(e)
+        return out + [e for e in modifiers if e not in out]
 
     def persons_before(self, tok: Token, exclude: list[Entity], n: int = 1) -> list[Entity]:
         out: list[Entity] = []
@@ -374,7 +381,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
     if typ == "attack":
-        places = places or r.ents_in(local, "place") or (r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
+        target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
+        places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
+            r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
     m.place = _best_place(places, prefer_town=(typ != "attack"))
     m.weak = t.pos_ != "VERB" and not m.date_in_sentence
     m.separate = any(w.lower_ in ("separate", "also", "other", "another", "bilateral") for w in local)
@@ -586,7 +595,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
         ev.date = r.date_before(first.trigger) or (r.lead_date if first.type != "attack" else None)
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
-        ev.place = p.name if p else (r.main_place if ev.date == r.base else None)
+        ev.place = p.name if p else (r.main_place if ev.date in (r.base, r.lead_date) else None)
     ev.modality = first.modality
     ev.why = first.why
     for m in ms:
@@ -633,6 +642,20 @@ def _same_attack(a: list[Mention], b: Mention) -> bool:
     return True
 
 
+def _main_place(r: Reader) -> str | None:
+    """Where the article's news happened: the first town its photo caption, else its lead, names."""
+    for section in ("caption", "body"):
+        for sent in r.doc.sents:
+            if r.section(sent[0]) != section:
+                continue
+            towns = [e for e in r.ents_in(list(sent), "place") if not _is_site(e)]
+            if towns:
+                return towns[0].name
+            if section == "body":
+                break
+    return None
+
+
 def find_events(doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
                 sections: list[tuple[int, Section]]) -> tuple[list[Event], list[Event]]:
     """The article's events and non-events (planned, denied, hypothetical, negated)."""
@@ -657,10 +680,7 @@ def find_events(doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
                     for c in clusters)):
                 clusters.append([m])
     clusters.sort(key=lambda c: (c[0].section != "body", c[0].trigger.i))
-    for c in clusters:
-        p = next((m.place for m in c if m.place is not None), None)
-        if p is not None and r.main_place is None:
-            r.main_place = p.name
+    r.main_place = _main_place(r)
     events = [_to_event(r, c) for c in clusters]
     events.sort(key=lambda e: e.evidence[0].start)
     non_events = [_to_event(r, [m]) for m in others]
