@@ -24,10 +24,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gold_link import gold_articles  # noqa: E402
+from gold_link import gold_articles
 
-from newsgraph.link import make_linker  # noqa: E402
-from newsgraph.settings import Settings  # noqa: E402
+from newsgraph.link import make_linker
+from newsgraph.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()

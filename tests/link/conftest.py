@@ -119,10 +119,7 @@ def make(tmp_path: Path) -> Iterator[LinkerFactory]:
 
     yield factory
     for linker in made:
-        try:
-            linker.close()
-        except Exception:
-            pass
+        linker.close()
 
 
 def entity(kind: str, *mentions: str, roles: list[str] | None = None, role_of: str | None = None) -> Entity:

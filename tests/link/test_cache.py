@@ -49,7 +49,8 @@ def test_expired_entries_are_asked_again(make, sparql_url, ent, art, tmp_path):
 
 def test_one_request_per_fifty_names(make, sparql_url, ent, art, subset_path):
     import csv
-    rows = list(csv.DictReader(open(subset_path.with_name("entities.csv"), encoding="utf-8")))
+    with open(subset_path.with_name("entities.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     kinds = {"person": "person", "state": "state", "place": "place", "organization": "organization"}
     ents = [ent(kinds[r["kind"]], r["label_en"]) for r in rows if r["kind"] in kinds][:200]
     linker = make(sparql=sparql_url)
@@ -59,7 +60,7 @@ def test_one_request_per_fifty_names(make, sparql_url, ent, art, subset_path):
     assert sum(e.wikidata is not None for e in ents) > 0.9 * len(ents)
 
 
-def _worker(path: str, n: int, q: "mp.Queue[int]") -> None:
+def _worker(path: str, n: int, q: mp.Queue[int]) -> None:
     cache = LookupCache(path)
     for i in range(50):
         cache.put_many({f"k{n}-{i}": [i], "shared": [n]})
@@ -72,7 +73,7 @@ def test_concurrent_processes_share_one_cache(tmp_path: Path):
     path = str(tmp_path / "c.sqlite")
     LookupCache(path).close()
     ctx = mp.get_context("spawn")
-    q: "mp.Queue[int]" = ctx.Queue()
+    q: mp.Queue[int] = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(path, n, q)) for n in range(4)]
     for p in procs:
         p.start()

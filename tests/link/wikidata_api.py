@@ -94,7 +94,7 @@ class WikidataAPI(ThreadingHTTPServer):
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def start(cls, subset: Path, sparql_upstream: str | None = None) -> "WikidataAPI":
+    def start(cls, subset: Path, sparql_upstream: str | None = None) -> WikidataAPI:
         server = cls(load_subset(subset), sparql_upstream)
         server._thread = threading.Thread(target=server.serve_forever, name="wikidata-api", daemon=True)
         server._thread.start()
@@ -189,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log.append({"path": urlsplit(self.path).path, "method": self.command, "params": params,
                                 "user_agent": self.headers.get("User-Agent", "")})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         self._record(params)
@@ -213,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json({"entities": ents, "success": 1})
         return self._json({"error": {"code": "badvalue", "info": f"unknown action {action!r}"}})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         self._record({"body": body.decode("utf-8", "replace")})

@@ -17,5 +17,15 @@ from ._http import Politeness
 from ._linker import NAMES_PER_QUERY, Linker, make_linker
 from ._sources import ApiSource, Item, SparqlSource
 
-__all__ = ["ApiSource", "Item", "NAMES_PER_QUERY", "Linker", "LookupCache", "Politeness", "SparqlSource",
-           "THRESHOLD", "item_kind", "make_linker"]
+__all__ = [
+           "NAMES_PER_QUERY",
+           "THRESHOLD",
+           "ApiSource",
+           "Item",
+           "Linker",
+           "LookupCache",
+           "Politeness",
+           "SparqlSource",
+           "item_kind",
+           "make_linker",
+]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import email.utils
 import http.client
-import socket
 import threading
 import time
 import urllib.error
@@ -164,7 +163,7 @@ def sparqlwrapper_call(call: Callable[[], T], *, what: str) -> T:
         raise LinkingError(f"{what}: {str(exc)[:300]}") from exc
     except SPARQLExceptions.EndPointNotFound as exc:
         raise WikidataUnavailable(f"{what}: endpoint not found (HTTP 404)") from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise Retry("timed out") from exc
     except urllib.error.URLError as exc:
         raise Retry(f"connection failed ({exc.reason})") from exc

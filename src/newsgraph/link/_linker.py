@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import ClassVar, overload
 
 from .._models import NIL, Article, Entity, Link
 from ..errors import LinkingError, WikidataUnavailable
@@ -29,7 +29,7 @@ from ..settings import Settings
 from ._cache import LookupCache
 from ._decide import Context, Lookup, decide
 from ._http import Politeness, Throttle
-from ._names import DEFAULT_TITLES, clean, role_titles, name_tokens, norm, strip_title, variants
+from ._names import DEFAULT_TITLES, clean, name_tokens, norm, role_titles, strip_title, variants
 from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,8 @@ def api_key(form: str, kind: str) -> str:
 class Linker:
     """Links entities to Wikidata items; see the module docstring."""
 
-    requires = ["article.entities"]
-    assigns = ["entity.link"]
+    requires: ClassVar[tuple[str, ...]] = ("article.entities",)
+    assigns: ClassVar[tuple[str, ...]] = ("entity.link",)
 
     def __init__(self, *, sparql: str | None, api: str | None, cache: LookupCache, user_agent: str,
                  polite: Politeness) -> None:
@@ -138,10 +138,10 @@ class Linker:
             self.api.close()
         self.cache.close()
 
-    def __enter__(self) -> "Linker":
+    def __enter__(self) -> Linker:  # noqa: PYI034
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- planning -------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class Linker:
         return plan
 
     # ---- look-ups -------------------------------------------------------------------------
-    def _resolve(self, plans: list[_Plan]) -> "_Answers":
+    def _resolve(self, plans: list[_Plan]) -> _Answers:
         """Literal -> items (None when it could not be looked up). Cache first, then Wikidata.
 
         Queries are packed by *names* (surface forms): up to ``NAMES_PER_QUERY`` names with all
@@ -222,7 +222,7 @@ class Linker:
                              for lit, items in found.items()})
         return dict(found)
 
-    def _api_fallback(self, plans: list[_Plan], answers: "_Answers") -> None:
+    def _api_fallback(self, plans: list[_Plan], answers: _Answers) -> None:
         """wbsearchentities for forms the exact look-up found nothing for (or all forms, API-only)."""
         assert self.api is not None
         forms: dict[str, None] = {}
@@ -265,7 +265,7 @@ class Linker:
         self.cache.put_many(store)
 
     # ---- deciding -------------------------------------------------------------------------
-    def _lookups(self, plan: _Plan, answers: "_Answers") -> list[Lookup] | None:
+    def _lookups(self, plan: _Plan, answers: _Answers) -> list[Lookup] | None:
         """The look-ups of one entity, or None if some could not be made (Wikidata unreachable)."""
         out = []
         for form, lits, coref in plan.forms:
@@ -288,7 +288,7 @@ class Linker:
             out.append(Lookup(form=form, items=list(items.values()), source=source, coref=coref))
         return out
 
-    def _decide_article(self, plans: list[_Plan], answers: "_Answers") -> list[Link]:
+    def _decide_article(self, plans: list[_Plan], answers: _Answers) -> list[Link]:
         links: dict[int, Link] = {}
         ctx = Context()
         order = sorted(range(len(plans)), key=lambda i: KIND_ORDER.get(plans[i].entity.kind, 9))
@@ -320,7 +320,7 @@ class Linker:
                 self.stats["linked"] += 1
         return out
 
-    def _role_states(self, plan: _Plan, answers: "_Answers",
+    def _role_states(self, plan: _Plan, answers: _Answers,
                      state_by_name: dict[str, str]) -> set[str]:
         role_of = plan.entity.role_of or ""
         if norm(role_of) in state_by_name:

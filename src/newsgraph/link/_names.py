@@ -30,7 +30,7 @@ def norm(text: str) -> str:
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"[^\w\s]", " ", text)
     text = " ".join(text.split())
-    return text[4:] if text.startswith("the ") else text
+    return text.removeprefix("the ")
 
 
 def tokens(text: str) -> list[str]:
@@ -48,7 +48,7 @@ TITLES: tuple[str, ...] = tuple(sorted((
     "marshal", "field marshal", "imam", "rabbi", "cardinal", "archbishop", "governor", "ambassador",
 ), key=len, reverse=True))
 
-_TITLE_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(t) for t in TITLES) + r")\.?\s+)+", re.I)
+_TITLE_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(t) for t in TITLES) + r")\.?\s+)+", re.IGNORECASE)
 
 
 def strip_title(text: str) -> str:

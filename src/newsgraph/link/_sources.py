@@ -21,8 +21,7 @@ import requests
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import LinkingError
-from ._http import (Politeness, Retry, Throttle, parse_retry_after, requests_call, retrying,
-                    sparqlwrapper_call)
+from ._http import Politeness, Retry, Throttle, parse_retry_after, requests_call, retrying, sparqlwrapper_call
 
 ENTITY = "http://www.wikidata.org/entity/"
 #: Label languages looked up: English, and "mul" (Wikidata's default label for names since 2024).
@@ -55,7 +54,7 @@ class Item:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Item":
+    def from_json(cls, d: dict[str, Any]) -> Item:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -155,7 +154,7 @@ class SparqlSource:
             if any(i.qid == qid for i in out[lit]):
                 continue
 
-            def v(name: str) -> str:
+            def v(name: str, row: dict[str, Any] = row) -> str:
                 return str(row.get(name, {}).get("value", ""))
 
             sl = v("sitelinks")
