@@ -200,6 +200,62 @@ def serve(data_dir: Path | None, host: str, port: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+# ---- deploy (the service: docs/deploy.md; logic in newsgraph.service) ----------------------
+@cli.group()
+def deploy() -> None:
+    """Run newsgraph as a service on this machine, all on loopback: PostgreSQL for Prefect, the
+    Prefect server and UI, the deployments of deploy/prefect.yaml, workers, the store server and
+    the read-only SPARQL endpoint."""
+
+
+@deploy.command("up")
+@click.option("--workers", default=1, show_default=True, help="Process workers on the `process` pool.")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the service keeps its database, logs and pids (default: <data dir>/service).")
+def deploy_up(workers: int, state_dir: Path | None) -> None:
+    """Start everything; ports from NEWSGRAPH_{POSTGRES,PREFECT,STORE,ENDPOINT}_PORT.
+
+    \b
+    Example:
+        newsgraph deploy up --workers 2
+    """
+    from .service import ServicePlan, up
+
+    try:
+        info = up(ServicePlan.from_env(state_dir), workers=workers, echo=lambda m: click.echo(m, err=True))
+    except NewsgraphError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Prefect UI:      {info['ui']}\nSPARQL endpoint: {info['endpoint']}\nlogs:            {info['logs']}")
+
+
+@deploy.command("down")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+def deploy_down(state_dir: Path | None) -> None:
+    """Stop everything `deploy up` started (safe to run twice).
+
+    \b
+    Example:
+        newsgraph deploy down
+    """
+    from .service import ServicePlan, down
+
+    down(ServicePlan.from_env(state_dir), echo=click.echo)
+
+
+@deploy.command("status")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+def deploy_status(state_dir: Path | None) -> None:
+    """Show what is running.
+
+    \b
+    Example:
+        newsgraph deploy status
+    """
+    from .service import ServicePlan, status
+
+    click.echo(json.dumps(status(ServicePlan.from_env(state_dir)), indent=2))
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -45,6 +45,7 @@ from .errors import NewsgraphError
 
 __all__ = ["ServiceError", "ServicePlan", "up", "down", "status", "start_process", "stop_process",
            "Postgres", "wait_http", "free_port", "prefect_env", "register_deployments", "start_worker",
+           "start_prefect_server", "start_store", "start_endpoint", "prefect_cli",
            "REPO", "POOL"]
 
 #: The repository root (deploy/prefect.yaml and flows/ live there).
@@ -271,7 +272,7 @@ class Postgres:
         if self.as_root:
             import hashlib
 
-            key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+            key = hashlib.sha256(str(path.parent.resolve() / path.name).encode()).hexdigest()[:12]
             self.dir = Path("/var/lib/postgresql/newsgraph") / key
         else:
             self.dir = path
