@@ -128,3 +128,14 @@ def test_api_fallback_finds_what_exact_look_up_cannot(make, wikidata, ent, art, 
     assert e.link.method == "api:partial"
     actions = [r["params"].get("action") for r in wikidata.log if r["path"] == "/w/api.php"]
     assert actions == ["wbsearchentities", "wbgetentities"]
+
+
+def test_api_only_links_states_people_and_places(make, wikidata, ent, art, waits):
+    linker = make(api=wikidata.api_url)
+    a = art(ent("state", "Iranian", "Tehran"), ent("person", "Masoud Pezeshkian", "Pezeshkian"),
+            ent("place", "Tehran"), ent("person", "Hassan Rouhani"))
+    linker(a)
+    assert [e.wikidata for e in a.entities] == ["Q794", "Q5933752", "Q3616", None]
+    searches = [r for r in wikidata.log if r["params"].get("action") == "wbsearchentities"]
+    gets = [r for r in wikidata.log if r["params"].get("action") == "wbgetentities"]
+    assert len(gets) == 1 and len(searches) == len({r["params"]["search"] for r in searches})

@@ -29,7 +29,7 @@ from ..settings import Settings
 from ._cache import LookupCache
 from ._decide import Context, Lookup, decide
 from ._http import Politeness, Throttle
-from ._names import DEFAULT_TITLES, clean, name_tokens, norm, role_titles, strip_title, variants
+from ._names import DEFAULT_TITLES, clean, demonym_states, name_tokens, norm, role_titles, strip_title, variants
 from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,12 @@ class _Answers(dict[str, "list[Item] | None"]):
 
 
 def api_key(form: str, kind: str) -> str:
-    """What a form is searched for with wbsearchentities."""
-    return strip_title(form) if kind == "person" else clean(form)
+    """What a form is searched for with wbsearchentities ("Iranian" -> "Iran")."""
+    if kind == "person":
+        return strip_title(form)
+    if kind == "state" and demonym_states(form):
+        return demonym_states(form)[0]
+    return clean(form)
 
 
 class Linker:
