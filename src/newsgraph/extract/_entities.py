@@ -158,6 +158,9 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 and doc[ent.start - 1].lower_ in HONORIFICS and ent[0].pos_ == "PROPN":
             label = "PERSON"  # "Sultan Qaboos", "King Salman"
             ent = doc[ent.start - 1:ent.end]
+        elif label in ("ORG", "GPE", "NORP") and len(ent) >= 2 and ent[0].is_title \
+                and ent[0].lower_ in HONORIFICS and all(t.pos_ == "PROPN" for t in ent):
+            label = "PERSON"  # the model took the title in: "[Sultan Qaboos]" as ORG
         if label == "PERSON":
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]):
@@ -187,7 +190,27 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
-    return _retype_names(found)
+    found = _retype_names(found)
+    return found + _bare_surnames(doc, found, sections)
+
+
+def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+    """A known person's surname standing alone where the model saw no entity ("Ruto told ...")."""
+    surnames: set[str] = set()
+    for f in found:
+        toks = name_tokens(f.text) if f.kind == "person" else []
+        if len(toks) >= 2:
+            surnames.add(toks[-1])
+    taken = {i for f in found for i in range(f.token_i, max(f.token_end, f.token_i + 1))}
+    out = []
+    for tok in doc:
+        if tok.i in taken or tok.pos_ != "PROPN" or not tok.is_title or tok.ent_type_:
+            continue
+        toks = name_tokens(tok.text)
+        if len(toks) == 1 and toks[0] in surnames:
+            out.append(Found("person", tok.text, tok.idx, tok.idx + len(tok.text), section_of(tok.idx, sections),
+                             token_i=tok.i, token_end=tok.i + 1))
+    return out
 
 
 def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:

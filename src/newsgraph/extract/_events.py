@@ -280,6 +280,8 @@ def _is_meeting_trigger(t: Token) -> bool:
 
 def _is_attack_trigger(t: Token) -> bool:
     low = t.lower_
+    if t.pos_ == "VERB" and t.lemma_ == "blow" and any(c.lower_ == "up" for c in t.children):
+        return True  # "blew themselves up"
     if t.pos_ == "VERB" and t.lemma_ in ATTACK_VERBS:
         if t.lemma_ in ("fire",) and not any(c.lower_ == "on" for c in t.children):
             return False
@@ -380,6 +382,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
+    if not places and typ == "agreement":
+        places = r.ents_in([y for x in local if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
+                            for y in x.subtree], "place")
     if typ == "attack":
         target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
         places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
@@ -449,7 +454,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             and m.killed is None and not m.date_in_sentence:
         return None  # generic: "threatened attacks on Chadian soil"
     if m.killed is None and m.injured is None and m.place is None and not m.perpetrators \
-            and not m.date_in_sentence:
+            and not m.blamed and not m.date_in_sentence:
         return None
     obj = [c for c in t.children if c.dep_ in ("dobj", "pobj")] + [
         g for c in t.children if c.lower_ in ("on", "at") for g in c.children if g.dep_ == "pobj"]
@@ -473,7 +478,8 @@ def _locative(tok: Token) -> bool:
 def _signers(r: Reader, t: Token) -> list[Entity]:
     """Who signed: the subject(s) of "sign", "with X", "by X"."""
     toks: list[Token] = []
-    for c in t.children:
+    kids = list(t.children) + [g for c in t.children if c.dep_ == "dobj" for g in c.children if g.dep_ == "prep"]
+    for c in kids:
         if c.dep_ in ("nsubj", "agent") or (c.dep_ == "prep" and c.lower_ in ("with", "by")):
             toks += [x for x in c.subtree if not any(a.dep_ in ("relcl", "acl") for a in x.ancestors
                                                      if a.i in {y.i for y in c.subtree} and a.i != c.i)]
@@ -573,7 +579,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     if not ev.perpetrators and ev.blamed:
         ev.perpetrators = list(ev.blamed)  # attributed by the authorities quoted; see README
     dated = [m for m in ms if m.date_in_sentence]
-    dated.sort(key=lambda m: (m.section != "body", m.trigger.i))
+    dated.sort(key=lambda m: (m.section != "body", -len(m.date or ""), m.trigger.i))
     if dated:
         ev.date = dated[0].date
     placed = sorted([m for m in ms if m.place is not None], key=lambda m: (m.section == "headline", m.trigger.i))
@@ -607,11 +613,18 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     return ev
 
 
+def _conflict(a: str | None, b: str | None) -> bool:
+    """Two dates name different times; a bare year ("this year") does not contradict a day in it."""
+    if not a or not b or a == b:
+        return False
+    return not ((len(a) == 4 and b.startswith(a)) or (len(b) == 4 and a.startswith(b)))
+
+
 def _same_meeting(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for p in a[0].participants}
     pb = {p.name for p in b.participants}
     da = next((m.date for m in a if m.date_in_sentence), None)
-    if b.date_in_sentence and da and b.date != da:
+    if b.date_in_sentence and _conflict(da, b.date):
         return False
     if pa == pb:
         return True
@@ -628,7 +641,7 @@ def _same_agreement(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for m in a for p in m.participants}
     pb = {p.name for p in b.participants}
     da, db = a[0].date, b.date
-    if da and db and da != db and a[0].date_in_sentence and b.date_in_sentence:
+    if a[0].date_in_sentence and b.date_in_sentence and _conflict(da, db):
         return False
     if b.separate:
         return False
@@ -637,7 +650,7 @@ def _same_agreement(a: list[Mention], b: Mention) -> bool:
 
 def _same_attack(a: list[Mention], b: Mention) -> bool:
     da = next((m.date for m in a if m.date_in_sentence), None)
-    if b.date_in_sentence and da and b.date != da:
+    if b.date_in_sentence and _conflict(da, b.date):
         return False
     return True
 

@@ -1,0 +1,65 @@
+"""People, states, places and organizations, as an analyst would list them for one article."""
+from __future__ import annotations
+
+from newsgraph._models import Article
+
+
+def names(article: Article, kind: str) -> set[str]:
+    return {e.name for e in article.entities if e.kind == kind}
+
+
+def person(article: Article, name: str):  # type: ignore[no-untyped-def]
+    return next(e for e in article.entities if e.kind == "person" and e.name == name)
+
+
+def test_titles_become_roles_of_a_state(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Brazil's Foreign Minister Carla Mendes arrived in Lima on Monday for two days of talks.")
+    carla = person(art, "Carla Mendes")
+    assert carla.roles == ["foreign minister"]
+    assert carla.role_of == "Brazil"
+
+
+def test_a_surname_joins_the_full_name(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Kenyan President William Ruto opened the summit in Mombasa.",
+               "Ruto told delegates that the region needed more roads.")
+    ruto = person(art, "William Ruto")
+    assert [m.text for m in ruto.mentions] == ["William Ruto", "Ruto"]
+    assert "Ruto" not in names(art, "person") - {"William Ruto"}
+
+
+def test_hyphenated_surnames_merge(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Iraq's Foreign Minister Saad Hamid-Karimi visited Amman.",
+               "Karimi said the visit was a success.")
+    assert [e.name for e in art.entities if e.kind == "person"] == ["Saad Hamid-Karimi"]
+
+
+def test_states_by_name_demonym_and_abbreviation(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The Peruvian delegation left for Türkiye after US officials raised concerns.")
+    assert {"Peru", "Türkiye", "United States of America"} <= names(art, "state")
+    peru = next(e for e in art.entities if e.name == "Peru")
+    assert peru.surface_forms() == ["Peruvian"]
+
+
+def test_a_capital_that_speaks_is_its_state(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Nairobi said the proposal was unacceptable.", "The talks will be held in Nairobi.")
+    kenya = next(e for e in art.entities if e.name == "Kenya")
+    assert kenya.surface_forms() == ["Nairobi"]
+    assert "Nairobi" in names(art, "place")
+
+
+def test_a_state_is_not_a_place(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The minister flew from Mexico City to Canada on Sunday.")
+    assert "Canada" in names(art, "state")
+    assert "Canada" not in names(art, "place")
+    assert "Mexico City" in names(art, "place")
+
+
+def test_a_title_case_headline_alone_names_no_one(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks on the grain deal resumed on Monday.",
+               headline="Grain Talks Resume As Exporters Wait")
+    assert not names(art, "person")
+
+
+def test_an_honorific_marks_a_person_the_model_missed(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The envoy was received by Sultan Qaboos in Muscat.")
+    assert "Qaboos" in names(art, "person")

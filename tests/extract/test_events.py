@@ -1,0 +1,142 @@
+"""Meetings, attacks and agreements: one event per happening, with who, where and when."""
+from __future__ import annotations
+
+from newsgraph._models import Article
+
+TUE = "2024-03-05"  # a Tuesday
+
+
+def events(article: Article, typ: str) -> list:  # type: ignore[type-arg]
+    return [e for e in article.events if e.type == typ]
+
+
+# ---- meetings ----------------------------------------------------------------------------
+def test_a_meeting_has_participants_place_and_date(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Chilean President Gabriel Boric met Argentine President Javier Milei in Santiago on Monday.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}
+    assert (m.place, m.date) == ("Santiago", "2024-03-04")
+    assert m.evidence and m.evidence[0].rule.startswith("meeting:")
+
+
+def test_passive_voice(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Chilean President Gabriel Boric was received by Javier Milei in Buenos Aires on Tuesday.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}
+    assert m.date == TUE
+
+
+def test_coordinated_subjects(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric and Javier Milei met in Santiago on Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}
+
+
+def test_a_meeting_told_twice_is_one_meeting(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric met Javier Milei in Santiago on Monday.",
+               "Boric and Milei met for three hours, officials said.", published=TUE)
+    assert len(events(art, "meeting")) == 1
+
+
+def test_a_caption_only_meeting_counts(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The two countries share a long border and a history of disputes.",
+               caption="Chilean President Gabriel Boric meets Argentine President Javier Milei in Santiago, "
+                       "March 4, 2024.", caption_date="2024-03-04")
+    [m] = events(art, "meeting")
+    assert m.date == "2024-03-04"
+    assert art.published == "2024-03-04"
+
+
+def test_a_phone_call_is_not_a_meeting(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric received a telephone call from Javier Milei on Monday.", published=TUE)
+    assert not events(art, "meeting")
+
+
+def test_planned_and_negated_meetings_are_non_events(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric will meet Javier Milei in Lima next week.",
+               "Boric did not meet Paraguayan President Santiago Pena.", published=TUE)
+    assert not events(art, "meeting")
+    assert {e.modality for e in art.non_events if e.type == "meeting"} == {"planned", "negated"}
+
+
+# ---- attacks -----------------------------------------------------------------------------
+def test_attack_counts_in_words_and_digits(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A car bomb killed at least fifteen people and wounded 40 in Kandahar on Sunday, police said.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert (a.killed, a.injured, a.place, a.date) == (15, 40, "Kandahar", "2024-03-03")
+
+
+def test_claimed_and_blamed_are_kept_apart(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gunmen opened fire on a bus in Mosul on Sunday, killing six passengers.",
+               "The Iraqi government blamed the attack on ISIS.", published=TUE)
+    [a] = events(art, "attack")
+    assert a.blamed == ["ISIS"]
+    art = read("Gunmen opened fire on a bus in Mosul on Sunday, killing six passengers.",
+               "Hamas claimed responsibility for the attack.", published=TUE)
+    [a] = events(art, "attack")
+    assert a.perpetrators == ["Hamas"] and not a.blamed
+
+
+def test_one_attack_however_many_sentences(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A suicide bomber killed 12 people at a market in Kabul on Monday.",
+               "The attack was the deadliest in the city this year.",
+               "Witnesses said the blast shattered windows across the market.", published=TUE)
+    assert len(events(art, "attack")) == 1
+
+
+def test_an_earlier_attack_with_its_own_date_is_another_event(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A suicide bomber killed 12 people at a market in Kabul on Monday.",
+               "In a similar bombing last June, 30 people were killed in Kandahar.", published=TUE)
+    dates = sorted(a.date or "" for a in events(art, "attack"))
+    assert dates == ["2023-06", "2024-03-04"]
+
+
+def test_threats_are_not_attacks(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The militants threatened to attack the capital again.", published=TUE)
+    assert not events(art, "attack")
+
+
+# ---- agreements --------------------------------------------------------------------------
+def test_an_agreement_with_parties_duration_topics(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Norway and Chile signed a 10-year agreement on fisheries in Oslo on Monday.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"Norway", "Chile"}
+    assert (a.duration_years, a.place, a.date) == (10, "Oslo", "2024-03-04")
+    assert "fisheries" in a.topics
+
+
+def test_signatories_bring_their_states(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Peruvian Foreign Minister Ana Ruiz signed a trade pact with Bolivian Foreign Minister "
+               "Luis Soto in Lima on Monday.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.signatories) == {"Ana Ruiz", "Luis Soto"}
+    assert set(a.participants) == {"Peru", "Bolivia"}
+
+
+def test_a_negated_agreement_is_a_non_event(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Peru and Bolivia did not sign any agreement during the visit.", published=TUE)
+    assert not events(art, "agreement")
+    assert [e.modality for e in art.non_events if e.type == "agreement"] == ["negated"]
+
+
+# ---- publication date --------------------------------------------------------------------
+def test_published_is_the_day_after_the_photo_when_the_text_reports_that_day(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The ministers met on Monday. The foreign ministry welcomed the outcome on Tuesday.",
+               caption="Ministers meet in Oslo, March 4, 2024.", caption_date="2024-03-04")
+    assert art.published == "2024-03-05"
+
+
+def test_a_plan_for_the_next_day_does_not_move_the_publication_date(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The ministers met on Monday. They will travel to Bergen on Tuesday.",
+               caption="Ministers meet in Oslo, March 4, 2024.", caption_date="2024-03-04")
+    assert art.published == "2024-03-04"
+
+
+def test_a_given_publication_date_is_kept(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The ministers met on Monday.", published="2024-03-06",
+               caption="Ministers meet in Oslo, March 4, 2024.", caption_date="2024-03-04")
+    assert art.published == "2024-03-06"
+    assert art.extractor and art.extractor.startswith("newsgraph.extract")
