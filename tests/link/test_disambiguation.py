@@ -75,6 +75,7 @@ def test_role_of_a_different_state_counts_against(linker, ent, art):
     ("organization", ["Emirates"]),  # the airline; "Emirates" is an alias of the UAE (a state)
     ("organization", ["Hezbollah"]),  # not "Turkish Hezbollah"
     ("place", ["Sochi"]),
+    ("place", ["Jordan"]),  # the state's label, only an alias of the river
     ("state", ["White House"]),  # a place is not a state
 ])
 def test_nil_rather_than_the_nearest_item(linker, ent, art, kind, mentions):

@@ -14,6 +14,9 @@ A candidate's score (0..~1.2) is
   place (an item with no instance-of but a country or coordinates counts, with a penalty), an
   organization for an organization. Candidates of another kind are kept as runner-ups with score 0
   and never accepted;
+- **shadowing**: a form that is the label of a person, state, place or organization of another
+  kind, but only an alias of this candidate, counts against it (-0.25: a "Jordan" that is a place
+  is rarely the river whose alias it is);
 - **conflict**: a person whose fullest name does not fit the candidate's names ("Mohammed bin
   Salman" vs "Salman bin Abdulaziz Al Saud") is not that candidate, whatever a short form says;
 - **context**: citizenship in a state the article names (+0.1), in the state of the entity's role
@@ -223,9 +226,13 @@ def score_candidates(entity: Entity, lookups: Iterable[Lookup], ctx: Context) ->
     best: dict[str, Scored] = {}
     support: dict[str, int] = {}
     stubs: dict[str, Item] = {}
+    shadow = 0.0  # the best name match of a real entity of another kind ("Jordan": the state)
     for lk in lookups:
         for item in lk.items:
             q, how = _match(lk.form, item, kind)
+            ik = item_kind(item)
+            if kind != "state" and ik != kind and ik in ACCEPT and ik not in ACCEPT.get(kind, {}):
+                shadow = max(shadow, q)
             if kind == "state" and item_kind(item) != "state" and item.capital_of:
                 # "Ankara said": a capital stands for its state
                 for st in item.capital_of:
@@ -256,6 +263,11 @@ def score_candidates(entity: Entity, lookups: Iterable[Lookup], ctx: Context) ->
             out.append(sc)
             continue
         score -= accept[sc.kind]
+        if sc.score < shadow - 0.04:
+            # the form is the very name of something else and only an alias of this one:
+            # a place "Jordan" is the state's label, only an alias of the river
+            score -= 0.25
+            sc.via += "+shadowed"
         if (full and kind == "person" and not compatible(full, sc.item)
                 and not any(_match(f, sc.item, kind)[0] > 0 for f in multi)):
             sc.reject = f"conflicts with {full!r}"
