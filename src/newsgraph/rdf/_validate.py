@@ -63,6 +63,40 @@ def _severity_counts(results: rdflib.Graph) -> tuple[int, int]:
     return violations, warnings
 
 
+def run_shacl(quads: list[ox.Quad]) -> tuple[int, int, str, rdflib.Graph]:
+    """pySHACL over the quads' triples: (violations, warnings, report text, results graph)."""
+    import pyshacl
+
+    shapes, hierarchy, _ = _shapes()
+    data = _to_rdflib(quads)
+    data += hierarchy
+    _conforms, results, text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True, inplace=True, advanced=False
+    )
+    assert isinstance(results, rdflib.Graph)
+    violations, warnings = _severity_counts(results)
+    summary = _summary(results, shapes)
+    return violations, warnings, (summary + "\n\n" + str(text)) if summary else str(text), results
+
+
+def _summary(results: rdflib.Graph, shapes: rdflib.Graph) -> str:
+    """One line per result: severity, node shape, focus node, path, message (the report is long)."""
+    lines = []
+    for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        if results.value(r, SH.sourceShape) is None:
+            continue
+        src = results.value(r, SH.sourceShape)
+        owner = next(iter(shapes.subjects(SH.property, src)), src)
+        name = owner.n3(shapes.namespace_manager) if isinstance(owner, rdflib.URIRef) else "shape"
+        sev = str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1]
+        path = results.value(r, SH.resultPath)
+        msg = results.value(r, SH.resultMessage)
+        lines.append(f"{sev}: {name} on <{results.value(r, SH.focusNode)}>"
+                     + (f" {path.n3(shapes.namespace_manager)}" if isinstance(path, rdflib.URIRef) else "")
+                     + (f": {msg}" if msg else ""))
+    return "\n".join(sorted(lines))
+
+
 def validate(graph: "ArticleGraph") -> ValidationReport:
     """Validate an article graph (with its entity facts) against ``ontology/shapes.ttl``.
 
@@ -72,16 +106,8 @@ def validate(graph: "ArticleGraph") -> ValidationReport:
     Raises:
         ValidationError: with ``article_id`` and the pySHACL report text, on any violation.
     """
-    import pyshacl
-
-    shapes, hierarchy, digest = _shapes()
-    data = _to_rdflib([*graph.quads, *graph.entity_quads])
-    data += hierarchy
-    conforms, results, text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True, inplace=True, advanced=False
-    )
-    assert isinstance(results, rdflib.Graph)
-    violations, warnings = _severity_counts(results)
+    violations, warnings, text, _ = run_shacl([*graph.quads, *graph.entity_quads])
+    digest = _shapes()[2]
     report = ValidationReport(
         article_id=graph.article_id, conforms=violations == 0, violations=violations, warnings=warnings,
         text=str(text), shapes_digest=digest,

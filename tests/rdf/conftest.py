@@ -1,0 +1,102 @@
+"""Fixtures for the knowledge-graph tests: hand-made articles, their graphs, stores and servers.
+
+Stores are tested as one abstract suite over each backend (pyoxigraph's TestAbstractStore idea):
+an embedded on-disk store in a temporary folder, and a real ``oxigraph serve`` on a free loopback
+port (session-scoped; emptied before each test).
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("ngtest_rdf_articles", HERE / "_articles.py")
+assert _spec and _spec.loader
+articles = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = articles
+_spec.loader.exec_module(articles)
+
+_spec2 = importlib.util.spec_from_file_location("ngtest_rdf_helpers", HERE / "_helpers.py")
+assert _spec2 and _spec2.loader
+helpers = importlib.util.module_from_spec(_spec2)
+sys.modules[_spec2.name] = helpers
+_spec2.loader.exec_module(helpers)
+
+from newsgraph.rdf import ArticleGraph, article_graph  # noqa: E402
+from newsgraph.serve import free_port  # noqa: E402
+
+EXTRACTED_AT = "2026-11-26T23:00:00Z"
+
+
+@pytest.fixture
+def meeting():  # type: ignore[no-untyped-def]
+    return articles.meeting_article()
+
+
+@pytest.fixture
+def attack():  # type: ignore[no-untyped-def]
+    return articles.attack_article()
+
+
+@pytest.fixture
+def agreement():  # type: ignore[no-untyped-def]
+    return articles.agreement_article()
+
+
+@pytest.fixture
+def three_graphs() -> list[ArticleGraph]:
+    """The meeting, attack and agreement articles mapped (not yet validated)."""
+    return [article_graph(a, extracted_at=EXTRACTED_AT) for a in
+            (articles.meeting_article(), articles.attack_article(), articles.agreement_article())]
+
+
+def _start_oxigraph(args: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    exe = shutil.which("oxigraph")
+    if exe is None:
+        pytest.skip("the oxigraph server command is not installed")
+    port = free_port()
+    proc = subprocess.Popen([exe, *args, "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            return proc, url
+        except requests.RequestException:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("oxigraph did not start")
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real read-write ``oxigraph serve`` on a free loopback port, for the whole session."""
+    location = tmp_path_factory.mktemp("oxigraph-server")
+    proc, url = _start_oxigraph(["serve", "--location", str(location)])
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def empty_server(oxigraph_server: str) -> str:
+    """The session's oxigraph server, emptied."""
+    r = requests.post(oxigraph_server + "/update", data="DROP ALL",
+                      headers={"Content-Type": "application/sparql-update"}, timeout=10)
+    r.raise_for_status()
+    return oxigraph_server
