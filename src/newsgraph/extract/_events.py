@@ -323,9 +323,9 @@ def _topics(sent: str) -> list[str]:
     m = re.search(r"(?:in|on) the ((?:[a-z-]+,? )+and [a-z-]+) (?:sectors?|fields?|areas?)", sent)
     if m:
         return [t.strip() for t in re.split(r",\s*|\s+and\s+", m.group(1)) if t.strip()]
-    m = re.search(r"\b(?:on|covering)\s+((?:[a-z-]+ ){0,3}[a-z-]+)", sent)
+    m = re.search(r"\b(?:on|covering)\s+((?:(?!in |at |on |with |for |by |to |and |the )[a-z-]+ ?){1,4})", sent)
     if m:
-        return [m.group(1)]
+        return [m.group(1).strip()]
     return []
 
 
@@ -384,7 +384,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     places = r.ents_in(where, "place")
     if not places and typ == "agreement":
         places = r.ents_in([y for x in local if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
-                            for y in x.subtree], "place")
+                            for y in x.subtree if y.ent_type_ == "GPE"], "place")
     if typ == "attack":
         target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
         places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
@@ -540,7 +540,8 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
         if head.lemma_ == "claim" and tok.dep_ in ("nsubj", "pobj", "agent") or (
                 tok.dep_ == "pobj" and head.lower_ == "by" and head.head.lemma_ == "claim"):
             perps.append(e)
-        elif tok.dep_ == "pobj" and head.lower_ == "on" and head.head.lemma_ == "blame":
+        elif tok.dep_ == "pobj" and head.lower_ == "on" and (head.head.lemma_ == "blame" or any(
+                a.lemma_ == "blame" for a in head.ancestors)):
             blamed.append(e)
         elif tok.dep_ == "nsubj" and head.lemma_ == "blame":
             continue
