@@ -139,3 +139,12 @@ def test_api_only_links_states_people_and_places(make, wikidata, ent, art, waits
     searches = [r for r in wikidata.log if r["params"].get("action") == "wbsearchentities"]
     gets = [r for r in wikidata.log if r["params"].get("action") == "wbgetentities"]
     assert len(gets) == 1 and len(searches) == len({r["params"]["search"] for r in searches})
+
+
+def test_refused_query_is_reported_and_the_run_completes(make, wikidata, ent, art, waits):
+    wikidata.faults.append("400")
+    linker = make(sparql=wikidata.sparql_url)
+    e = ent("state", "Jordan")
+    linker(art(e))
+    assert e.link.needs_relink and e.link.qid == NIL
+    assert linker.stats["errors"] == 1 and linker.stats["http_requests"] == 1  # a 400 is not retried

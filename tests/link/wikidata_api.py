@@ -181,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "maxlag":
             self._json({"error": {"code": "maxlag", "info": "Waiting for a database server: 6 seconds lagged."}},
                        200, {"Retry-After": "0", "X-Database-Lag": "6"})
+        elif fault == "400":
+            self._send(400, b"Parse error: unexpected token", "text/plain")
         elif fault == "garbage":
             self._send(200, b"<html>not json</html>", "text/html")
         return True

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, overload
+from typing import Any, ClassVar, overload
 
 from .._models import NIL, Article, Entity, Link
 from ..errors import LinkingError, WikidataUnavailable
@@ -29,7 +29,16 @@ from ..settings import Settings
 from ._cache import LookupCache
 from ._decide import Context, Lookup, decide
 from ._http import Politeness, Throttle
-from ._names import DEFAULT_TITLES, clean, demonym_states, name_tokens, norm, role_titles, strip_title, variants
+from ._names import (
+    DEFAULT_TITLES,
+    clean,
+    demonym_states,
+    name_tokens,
+    norm,
+    role_titles,
+    strip_title,
+    variants,
+)
 from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
@@ -80,7 +89,7 @@ class Linker:
             raise LinkingError("linking needs a SPARQL endpoint or a MediaWiki API endpoint (both are empty)")
         self.stats: dict[str, int] = {"http_requests": 0, "cache_hits": 0, "cache_misses": 0,
                                       "entities": 0, "linked": 0, "nil": 0, "unreachable": 0,
-                                      "lookups": 0}
+                                      "lookups": 0, "errors": 0}
         self.cache = cache
         self.polite = polite
         throttle = Throttle(polite.requests_per_second)
@@ -222,9 +231,20 @@ class Linker:
             log.warning("Wikidata unreachable, entities are left for relink: %s", exc)
             self._down = str(exc)
             return {lit: None for lit in literals}
-        self.cache.put_many({self._sparql_key + lit: [i.to_json() for i in items]
-                             for lit, items in found.items()})
+        except LinkingError as exc:  # the endpoint refused the query: report, finish the run
+            log.error("Wikidata refused the look-up, entities are left for relink: %s", exc)
+            self.stats["errors"] += 1
+            self._down = str(exc)
+            return {lit: None for lit in literals}
+        self._store({self._sparql_key + lit: [i.to_json() for i in items] for lit, items in found.items()})
         return dict(found)
+
+    def _store(self, rows: dict[str, Any]) -> None:
+        try:
+            self.cache.put_many(rows)
+        except LinkingError as exc:  # a full disk or a locked file costs speed, not the run
+            log.warning("link cache not written: %s", exc)
+            self.stats["errors"] += 1
 
     def _api_fallback(self, plans: list[_Plan], answers: _Answers) -> None:
         """wbsearchentities for forms the exact look-up found nothing for (or all forms, API-only)."""
@@ -255,8 +275,8 @@ class Linker:
         try:
             hits = {f: self.api.search(f) for f in todo}
             items = self.api.get([q for qs in hits.values() for q in qs])
-        except WikidataUnavailable as exc:
-            log.warning("Wikidata API unreachable, entities are left for relink: %s", exc)
+        except LinkingError as exc:
+            log.warning("Wikidata API unreachable or refused, entities are left for relink: %s", exc)
             self._down = str(exc)
             for f in todo:
                 answers.api[f] = None
@@ -266,7 +286,7 @@ class Linker:
             found = [items[q] for q in qs if q in items]
             answers.api[f] = found
             store[self._api_key + f] = [i.to_json() for i in found]
-        self.cache.put_many(store)
+        self._store(store)
 
     # ---- deciding -------------------------------------------------------------------------
     def _lookups(self, plan: _Plan, answers: _Answers) -> list[Lookup] | None:
