@@ -1,0 +1,153 @@
+"""The read-only endpoint, end to end: SPARQLWrapper and plain HTTP (JSON, CSV, TSV, Turtle by
+Accept header), the query UI, and updates refused - over an embedded store and over a store server."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+import requests
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+import ngtest_rdf_articles as arts
+from newsgraph import Settings
+from newsgraph.errors import LoadError, StoreLocked
+from newsgraph.rdf import article_graph
+from newsgraph.serve import ReadOnlyEndpoint, free_port, make_server
+from newsgraph.store import open_store
+
+pytestmark = pytest.mark.server
+EXTRACTED_AT = "2026-11-26T23:00:00Z"
+HEADLINES = ["Church bombing in Damascus", "Maduro receives Iran's foreign minister", "Venezuela and Iran sign 20-year pact"]
+Q = "SELECT ?h WHERE { ?a <https://schema.org/headline> ?h } ORDER BY ?h"
+
+
+def _load(settings: Settings) -> int:
+    with open_store(settings) as s:
+        s.publish([article_graph(a, extracted_at=EXTRACTED_AT)
+                   for a in (arts.meeting_article(), arts.attack_article(), arts.agreement_article())])
+        return s.count()
+
+
+@pytest.fixture(scope="module")
+def loaded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("served")
+    _load(Settings(data_dir=d))
+    return d
+
+
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def endpoint(request: pytest.FixtureRequest, loaded_dir: Path) -> Iterator[ReadOnlyEndpoint]:
+    if request.param == "embedded":
+        settings = Settings(data_dir=loaded_dir)
+    else:
+        server = request.getfixturevalue("oxigraph_server")
+        requests.post(server + "/update", data="DROP ALL", headers={"Content-Type": "application/sparql-update"})
+        settings = Settings(data_dir=loaded_dir, store=server)
+        _load(settings)
+    with make_server(settings, port=free_port(), timeout_s=10) as ep:
+        yield ep
+
+
+def test_sparqlwrapper_json(endpoint: ReadOnlyEndpoint) -> None:
+    sw = SPARQLWrapper(endpoint.url + "/query")
+    sw.setQuery(Q)
+    sw.setReturnFormat(JSON)
+    rows = sw.query().convert()["results"]["bindings"]  # type: ignore[index,call-overload]
+    assert [r["h"]["value"] for r in rows] == HEADLINES
+
+
+def test_union_of_all_graphs_is_the_default_graph(endpoint: ReadOnlyEndpoint) -> None:
+    q = ("PREFIX ng: <https://w3id.org/newsgraph/ontology#> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+         "ASK { ?m a ng:Meeting ; ng:host/owl:sameAs <http://www.wikidata.org/entity/Q57413> }")
+    r = requests.get(endpoint.url + "/query", params={"query": q}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and r.json()["boolean"] is True
+
+
+def test_csv_by_accept_header(endpoint: ReadOnlyEndpoint) -> None:
+    r = requests.get(endpoint.url + "/query", params={"query": Q}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(r.text))) == [["h"], *[[h] for h in HEADLINES]]
+
+
+def test_tsv_by_accept_header(endpoint: ReadOnlyEndpoint) -> None:
+    r = requests.post(endpoint.url + "/query", data=Q, headers={"Content-Type": "application/sparql-query",
+                                                                 "Accept": "text/tab-separated-values"})
+    assert r.status_code == 200 and r.text.splitlines()[0] == "?h"
+
+
+def test_turtle_by_accept_header(endpoint: ReadOnlyEndpoint) -> None:
+    q = ("CONSTRUCT { ?a <https://schema.org/headline> ?h } WHERE { ?a <https://schema.org/headline> ?h }")
+    r = requests.get(endpoint.url + "/query", params={"query": q}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    assert sorted(str(o) for o in g.objects()) == HEADLINES
+
+
+@pytest.mark.parametrize("how", ["update-endpoint", "query-endpoint", "form", "gsp-put", "gsp-post", "delete"])
+def test_updates_are_refused(endpoint: ReadOnlyEndpoint, how: str) -> None:
+    ins = "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }"
+    url = endpoint.url
+    nt = "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    r = {
+        "update-endpoint": lambda: requests.post(url + "/update", data=ins, headers={"Content-Type": "application/sparql-update"}),
+        "query-endpoint": lambda: requests.post(url + "/query", data=ins, headers={"Content-Type": "application/sparql-update"}),
+        "form": lambda: requests.post(url + "/query", data={"update": ins}),
+        "gsp-put": lambda: requests.put(url + "/store?default", data=nt, headers={"Content-Type": "application/n-triples"}),
+        "gsp-post": lambda: requests.post(url + "/store?default", data=nt, headers={"Content-Type": "application/n-triples"}),
+        "delete": lambda: requests.delete(url + "/store?default"),
+    }[how]()
+    assert r.status_code == 403
+    ask = requests.get(url + "/query", params={"query": "ASK { <http://example.org/a> ?p ?o }"},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert ask.json()["boolean"] is False
+
+
+def test_sparqlwrapper_update_is_refused(endpoint: ReadOnlyEndpoint) -> None:
+    from SPARQLWrapper import POST
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    from urllib.error import HTTPError
+
+    sw = SPARQLWrapper(endpoint.url + "/query", updateEndpoint=endpoint.url + "/update")
+    sw.setMethod(POST)
+    sw.setQuery("INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }")
+    with pytest.raises((HTTPError, SPARQLWrapperException)):
+        sw.query()
+
+
+def test_query_ui_is_served_offline(endpoint: ReadOnlyEndpoint) -> None:
+    page = requests.get(endpoint.url + "/")
+    assert page.status_code == 200 and "yasgui" in page.text.lower()
+    assert requests.get(endpoint.url + "/yasgui.min.js").status_code == 200
+
+
+def test_malformed_query_is_400(endpoint: ReadOnlyEndpoint) -> None:
+    r = requests.get(endpoint.url + "/query", params={"query": "SELEC nonsense"})
+    assert r.status_code == 400
+
+
+def test_result_cap(loaded_dir: Path) -> None:
+    with make_server(Settings(data_dir=loaded_dir), port=free_port(), max_result_bytes=200) as ep:
+        r = requests.get(ep.url + "/query", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+        assert r.status_code == 413 and "LIMIT" in r.text
+        small = requests.get(ep.url + "/query", params={"query": "ASK {}"})
+        assert small.status_code == 200
+
+
+def test_serving_a_store_held_by_a_writer_is_refused(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    _load(settings)
+    writer = open_store(settings)
+    try:
+        with pytest.raises(StoreLocked):
+            make_server(settings, port=free_port())
+    finally:
+        writer.close()
+
+
+def test_serving_without_a_store_is_a_load_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="no store"):
+        make_server(Settings(data_dir=tmp_path), port=free_port())
