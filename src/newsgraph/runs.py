@@ -369,7 +369,7 @@ def task_runner_from_env(env: Mapping[str, str] | None = None) -> Any:
         return DaskTaskRunner(address=address)
     workers = int(env.get("NEWSGRAPH_DASK_WORKERS") or 2)
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None})
+                                          "dashboard_address": ":0"})
 
 
 def since_filter(batches: list[list[str]], since: Any, batch_size: int) -> list[list[str]]:

@@ -104,6 +104,7 @@ class ServicePlan:
     endpoint_port: int = 7878
     host: str = "127.0.0.1"
     worker_env: dict[str, str] = field(default_factory=dict)  # extra environment for workers
+    server_env: dict[str, str] = field(default_factory=dict)  # extra environment for the Prefect server
 
     @classmethod
     def from_env(cls, state_dir: Path | None = None, env: Mapping[str, str] | None = None) -> "ServicePlan":
@@ -160,9 +161,13 @@ class ServicePlan:
 
 def prefect_env(plan: ServicePlan, *, client_home: str = "client") -> dict[str, str]:
     """Environment for a Prefect client (CLI, worker, flow run) of this service's server."""
+    home = plan.state_dir / "prefect" / client_home
+    home.mkdir(parents=True, exist_ok=True)
     return {
         "PREFECT_API_URL": plan.api_url,
-        "PREFECT_HOME": str(plan.state_dir / "prefect" / client_home),
+        "PREFECT_HOME": str(home),
+        # task results (the extraction cache) in one place that every worker of this machine shares
+        "PREFECT_LOCAL_STORAGE_PATH": str(plan.data_dir / "prefect-results"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLI_PROMPT": "false",
         "PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "5"),
@@ -382,6 +387,7 @@ def start_prefect_server(plan: ServicePlan, *, database: str = "prefect", timeou
         "PREFECT_SERVER_API_PORT": str(plan.prefect_port),
         "PREFECT_UI_API_URL": plan.api_url,
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        **plan.server_env,
         **(extra_env or {}),
     }
     proc = start_process(plan, "prefect", [sys.executable, "-m", "prefect", "server", "start", "--host", plan.host,
@@ -471,7 +477,7 @@ def _save(plan: ServicePlan, parts: list[str]) -> None:
 
 
 def up(plan: ServicePlan, *, workers: int = 1, deploy: bool = True, endpoint: bool = True,
-       echo: Any = print) -> dict[str, Any]:
+       worker_limit: int | None = None, echo: Any = print) -> dict[str, Any]:
     """Start everything (idempotent for PostgreSQL; the other parts must not be running already)."""
     plan.state_dir.mkdir(parents=True, exist_ok=True)
     plan.data_dir.mkdir(parents=True, exist_ok=True)
@@ -497,7 +503,7 @@ def up(plan: ServicePlan, *, workers: int = 1, deploy: bool = True, endpoint: bo
             register_deployments(plan)
         for i in range(1, workers + 1):
             echo(f"worker-{i}: starting (pool {POOL})")
-            start_worker(plan, f"worker-{i}")
+            start_worker(plan, f"worker-{i}", limit=worker_limit)
             parts.append(f"worker-{i}")
     except BaseException:
         echo("start-up failed; stopping what was started")

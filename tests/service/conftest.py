@@ -1,0 +1,160 @@
+"""Fixtures for the service tests: Prefect's test harness, a loopback news site, the Wikidata subset
+served locally, and one deployed service (PostgreSQL, Prefect server, store, endpoint, two workers)
+shared by the server tests of the session."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from newsgraph.service import ServicePlan, down, free_port, up
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = (REPO / ".." / "shared").resolve()
+DEV_CORPUS = SHARED / "eval" / "corpus" / "dev"
+WIKIDATA_SUBSET = SHARED / "wikidata" / "wikidata-subset.nt"
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's test harness (a temporary SQLite-backed API) for every test here (Prefect's testing guide)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def dev_pages(n: int | None = None, suffix: str | None = None) -> list[Path]:
+    if not DEV_CORPUS.is_dir():
+        pytest.skip(f"the dev corpus is not at {DEV_CORPUS} (shared/ must sit beside the repo)")
+    pages = sorted(p for p in DEV_CORPUS.iterdir() if p.suffix in (".txt", ".html"))
+    if suffix:
+        pages = [p for p in pages if p.suffix == suffix]
+    return pages[:n] if n else pages
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data folder (embedded store), linking off unless a test turns it on."""
+    d = tmp_path / "data"
+    monkeypatch.setenv("NEWSGRAPH_DATA_DIR", str(d))
+    monkeypatch.setenv("NEWSGRAPH_LINKING", "off")
+    monkeypatch.setenv("NEWSGRAPH_STORE", "embedded")
+    return d
+
+
+# ---- a news site on loopback ---------------------------------------------------------------------
+class _Site(BaseHTTPRequestHandler):
+    pages: dict[str, tuple[bytes, str]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        body, ctype = self.pages.get(self.path.split("?")[0], (b"no such page", "text/plain"))
+        status = 200 if self.path.split("?")[0] in self.pages else 404
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def news_site() -> Iterator[str]:
+    """http://127.0.0.1:PORT serving every dev-corpus page as /news/<name> and a feed of them at /feed.xml."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for p in dev_pages():
+        ctype = "text/html; charset=utf-8" if p.suffix == ".html" else "text/plain; charset=utf-8"
+        _Site.pages[f"/news/{p.name}"] = (p.read_bytes(), ctype)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+def set_feed(base: str, names: list[str]) -> str:
+    """Publish an RSS feed of the named pages at /feed.xml; returns its URL."""
+    items = "".join(f"<item><title>{n}</title><link>{base}/news/{n}</link></item>" for n in names)
+    _Site.pages["/feed.xml"] = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}'
+                                f"</channel></rss>".encode(), "application/rss+xml")
+    return f"{base}/feed.xml"
+
+
+# ---- Wikidata, offline ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shared Wikidata subset behind `oxigraph serve-read-only` on loopback."""
+    exe = shutil.which("oxigraph")
+    if not exe or not WIKIDATA_SUBSET.is_file():
+        pytest.skip("needs the `oxigraph` command and ../shared/wikidata/wikidata-subset.nt")
+    db = tmp_path_factory.mktemp("wikidata-db")
+    subprocess.run([exe, "load", "--location", str(db), "--file", str(WIKIDATA_SUBSET)], check=True,
+                   capture_output=True, timeout=120)
+    port = free_port()
+    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(url + "?" + urllib.parse.urlencode({"query": "ASK {}"}), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("oxigraph exited")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# ---- the deployed service ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql: str) -> Iterator[ServicePlan]:
+    """`newsgraph deploy up` with two workers, on free loopback ports, torn down at the end."""
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.fail("PostgreSQL is not installed: run ./scripts/setup.sh")
+    root = tmp_path_factory.mktemp("service")
+    root.chmod(0o755)
+    plan = ServicePlan(
+        state_dir=root / "state", data_dir=root / "data", postgres_port=free_port(), prefect_port=free_port(),
+        store_port=free_port(), endpoint_port=free_port(),
+        worker_env={
+            "NEWSGRAPH_ALLOW_PRIVATE_URLS": "1",  # the test's news site is on loopback
+            "NEWSGRAPH_WIKIDATA_SPARQL": wikidata_sparql,
+            "NEWSGRAPH_WIKIDATA_API": "",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+        },
+        server_env={"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+                    "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "30"},
+    )
+    try:
+        up(plan, workers=2, worker_limit=2, echo=lambda m: None)
+        yield plan
+    finally:
+        down(plan, echo=lambda m: None)
+        plan.postgres().destroy()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

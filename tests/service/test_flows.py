@@ -1,0 +1,135 @@
+"""The flows under Prefect's test harness: ingest (artifacts, the extraction cache), backfill, relink,
+validate, and the Dask task runner. Flows run in-process against an embedded store."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from prefect import get_client
+
+import flows.tasks as flow_tasks
+from flows.backfill import backfill
+from flows.ingest import ingest
+from flows.relink import relink
+from flows.validate import validate_store
+from newsgraph.settings import load_settings
+from newsgraph.store import open_store
+
+from .conftest import dev_pages
+
+pytestmark = pytest.mark.slow
+
+
+def headlines(data_dir: Path) -> list[str]:
+    store = open_store(load_settings(data_dir=str(data_dir)), read_only=True)
+    try:
+        return sorted(str(h) for h in store.query(
+            "SELECT ?h WHERE { ?a a schema:NewsArticle ; schema:headline ?h }").values("h"))
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def count_extractions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many articles actually went through the extractor (a cache hit adds none)."""
+    seen: list[int] = []
+    real = flow_tasks.extract_articles
+
+    def counting(settings, articles):  # type: ignore[no-untyped-def]
+        seen.append(len(articles))
+        return real(settings, articles)
+
+    monkeypatch.setattr(flow_tasks, "extract_articles", counting)
+    return seen
+
+
+def test_ingest_publishes_artifacts_and_does_not_extract_an_unchanged_page_twice(
+        data_dir: Path, tmp_path: Path, count_extractions: list[int]) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(2):
+        shutil.copy(p, pages / p.name)
+    first = ingest(sources=[str(pages)], batch_size=64, linking=False)
+    assert first["pages"] == 2 and first["articles"] >= 2, first
+    assert first["quads_written"] > 0 and first["set_aside"] == []
+    assert sum(count_extractions) == first["articles"]
+    stored = headlines(data_dir)
+    assert len(stored) == first["articles"]
+
+    second = ingest(sources=[str(pages)], batch_size=64, linking=False)
+    assert sum(count_extractions) == first["articles"], "an unchanged page was extracted again"
+    assert headlines(data_dir) == stored, "a second run changed or duplicated articles"
+    assert second["articles"] == first["articles"]
+
+    # a changed page (new bytes, new hash) is extracted again
+    changed = sorted(pages.iterdir())[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nOfficials said more talks are planned.\n",
+                       encoding="utf-8")
+    ingest(sources=[str(pages)], batch_size=64, linking=False)
+    assert sum(count_extractions) > first["articles"]
+
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts()}
+    assert {"ingest-summary", "ingest-report"} <= keys
+
+
+def test_ingest_sets_aside_what_it_cannot_read_and_reports_it(data_dir: Path, tmp_path: Path) -> None:
+    feeds = data_dir / "feeds.txt"
+    feeds.parent.mkdir(parents=True, exist_ok=True)
+    feeds.write_text(f"# the feeds\n{tmp_path / 'missing.html'}\n{dev_pages(1)[0]}\n", encoding="utf-8")
+    result = ingest(sources=["@feeds.txt"], linking=False)
+    assert result["pages"] == 1
+    assert [s["stage"] for s in result["set_aside"]] == ["fetch"]
+    assert "missing.html" in result["set_aside"][0]["source"]
+
+
+def test_backfill_reads_an_archive_in_batches_each_article_once(data_dir: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "pages.zip"
+    pages = dev_pages(5)
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in pages:
+            zf.write(p, f"news/{p.name}")
+        zf.writestr("../escape.txt", "a path outside the archive is never written")
+    result = backfill(path=str(archive), pages_per_batch=2, linking=False)
+    assert result["pages"] == 5 and result["batches"] == 3 and result["failed"] == 0
+    loaded = sum(r["summary"]["articles"] for r in result["runs"])
+    assert len(headlines(data_dir)) == loaded
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_relink_links_what_ingest_left_unlinked(data_dir: Path, wikidata_sparql: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSGRAPH_WIKIDATA_SPARQL", wikidata_sparql)
+    monkeypatch.setenv("NEWSGRAPH_WIKIDATA_API", "")
+    first = ingest(sources=[str(p) for p in dev_pages(2)], linking=False)
+    assert first["linked_entities"] == 0 and first["entities"] > 0
+    again = relink()
+    assert again["pages"] == 2
+    assert again["linked_entities"] > 0
+    assert again["articles"] == first["articles"]
+    assert len(headlines(data_dir)) == first["articles"], "relink duplicated articles"
+    assert relink()["pages"] == 0, "after relink nothing is left unlinked"
+
+
+def test_validate_reports_over_the_store(data_dir: Path) -> None:
+    ingest(sources=[str(p) for p in dev_pages(2)], linking=False)
+    report = validate_store()
+    assert report["graphs"] >= 2
+    assert report["violating"] == []
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts()}
+    assert {"validate-summary", "validate-report"} <= keys
+
+
+def test_dask_task_runner_extracts_batches_in_parallel(data_dir: Path) -> None:
+    pytest.importorskip("prefect_dask")
+    from prefect_dask import DaskTaskRunner
+
+    sources = [str(p) for p in dev_pages(4)]
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                            "dashboard_address": ":0"})
+    result = ingest.with_options(task_runner=runner)(sources=sources, batch_size=2, linking=False)
+    assert result["pages"] == 4 and result["articles"] >= 4
+    assert len(headlines(data_dir)) == result["articles"]
