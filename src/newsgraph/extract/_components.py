@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -31,6 +31,7 @@ from ._gazetteer import load_gazetteer
 from ._lexicon import FACILITY_HEADS
 
 STATES_KEY = "ng_states"
+_SITE_MODIFIERS = {"presidential", "royal", "international", "air", "military", "grand"}
 DATES_KEY = "ng_dates"
 
 
@@ -59,12 +60,24 @@ class StateGazetteer:
         self.phrases = PhraseMatcher(nlp.vocab, attr="ORTH")
         for text in self.forms:
             self.phrases.add(text, [nlp.make_doc(text)])
-        self.sites = Matcher(nlp.vocab)
-        self.sites.add("SITE", [[
-            {"POS": "PROPN", "IS_TITLE": True, "OP": "+"},
-            {"LOWER": {"IN": ["presidential", "royal", "international", "air", "military", "grand"]}, "OP": "?"},
-            {"LOWER": {"IN": sorted(FACILITY_HEADS)}},
-        ]])
+        # named sites: a facility noun ("palace", "airport") after proper nouns; the head words are
+        # found with a PhraseMatcher on LOWER, the names by walking left (cheaper than a Matcher "+")
+        self.site_heads = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for head in sorted(FACILITY_HEADS):
+            self.site_heads.add("SITE_HEAD", [nlp.make_doc(head)])
+
+    def _sites(self, doc: Doc) -> list[Span]:
+        out = []
+        for _, start, end in self.site_heads(doc):
+            i = start
+            if i > 0 and doc[i - 1].lower_ in _SITE_MODIFIERS:
+                i -= 1
+            j = i
+            while j > 0 and doc[j - 1].pos_ == "PROPN" and doc[j - 1].is_title and not doc[j].is_sent_start:
+                j -= 1
+            if j < i:
+                out.append(Span(doc, j, end, label="FAC"))
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -94,8 +107,7 @@ class StateGazetteer:
                 continue  # inside a longer name ("Iranian Foreign Ministry"): the name stays
             ents = [e for e in ents if e not in overlapping]
             new.append(Span(doc, sp.start, sp.end, label=label, kb_id=sp.kb_id))
-        for _, start, end in self.sites(doc):
-            sp = Span(doc, start, end, label="FAC")
+        for sp in self._sites(doc):
             while sp.start < sp.end and (sp[0].is_sent_start or sp[0].ent_type_ in ("GPE", "NORP")
                                          and sp[0].text in self.forms):
                 if sp[0].text in self.forms or sp[0].lower_ == "the":

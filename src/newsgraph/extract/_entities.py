@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -35,6 +36,7 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s-]", " ", text).split())
 
 
+@lru_cache(maxsize=65536)
 def name_tokens(text: str) -> list[str]:
     """Name parts that identify a person: "Amir-Abdollahian" -> ["amir", "abdollahian"]."""
     parts = re.split(r"[\s\-]+", fold(text))
@@ -133,7 +135,8 @@ def _role_before(span: Span, state_at: dict[int, Entity]) -> tuple[list[str], st
 def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]]) -> list[Found]:
     """Every entity mention in the doc, typed, before merging."""
     found: list[Found] = []
-    state_at: dict[int, Entity] = {}
+    forms = gazetteer.by_text()
+    state_at: dict[int, str] = {}
     state_tokens: set[int] = set()
     for sp in doc.spans.get(STATES_KEY, []):
         qid = sp.kb_id_
@@ -141,7 +144,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
         sec = section_of(sp.start_char, sections)
         state_tokens.update(range(sp.start, sp.end))
         if sp.label_ in ("capital", "seat") and not is_metonym(sp):
-            form = next((f for f in gazetteer.forms if f.text == sp.text), None)
+            form = forms.get(sp.text)
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec,
                                name=(form.place if form else sp.text), token_i=sp.start, token_end=sp.end))
             continue
@@ -203,8 +206,10 @@ def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Secti
             surnames.add(toks[-1])
     taken = {i for f in found for i in range(f.token_i, max(f.token_end, f.token_i + 1))}
     out = []
+    if not surnames:
+        return []
     for tok in doc:
-        if tok.i in taken or tok.pos_ != "PROPN" or not tok.is_title or tok.ent_type_:
+        if not tok.is_title or tok.i in taken or tok.pos_ != "PROPN" or tok.ent_type_:
             continue
         toks = name_tokens(tok.text)
         if len(toks) == 1 and toks[0] in surnames:

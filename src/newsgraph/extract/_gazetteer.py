@@ -26,13 +26,18 @@ class StateForm:
     place_qid: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Gazetteer:
     forms: tuple[StateForm, ...]
     names: dict[str, str]  # qid -> canonical name
 
     def by_text(self) -> dict[str, StateForm]:
-        return {f.text: f for f in self.forms}
+        return _by_text(self)
+
+
+@lru_cache(maxsize=4)
+def _by_text(g: Gazetteer) -> dict[str, StateForm]:
+    return {f.text: f for f in g.forms}
 
 
 @lru_cache(maxsize=1)
