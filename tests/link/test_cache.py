@@ -84,3 +84,12 @@ def test_concurrent_processes_share_one_cache(tmp_path: Path):
     got = cache.get_many([f"k{n}-{i}" for n in range(4) for i in range(50)])
     assert len(got) == 200
     cache.close()
+
+
+def test_unreadable_cache_file_falls_back_to_memory(make, sparql_url, ent, art, tmp_path):
+    bad = tmp_path / "not-a-db.sqlite"
+    bad.write_bytes(b"this is not an SQLite database" * 100)
+    linker = make(sparql=sparql_url, cache=bad)
+    e = ent("state", "Jordan")
+    linker(art(e))
+    assert e.wikidata == "Q810"

@@ -198,7 +198,7 @@ class Linker:
         answers = _Answers()
         if self.sparql:
             keys = {self._sparql_key + lit: lit for lit in literals}
-            cached = self.cache.get_many(keys)
+            cached = self._cached(keys)
             for key, lit in keys.items():
                 if key in cached:
                     answers[lit] = [Item.from_json(d) for d in cached[key]]
@@ -239,6 +239,14 @@ class Linker:
         self._store({self._sparql_key + lit: [i.to_json() for i in items] for lit, items in found.items()})
         return dict(found)
 
+    def _cached(self, keys: Iterable[str]) -> dict[str, Any]:
+        try:
+            return self.cache.get_many(keys)
+        except LinkingError as exc:  # an unreadable cache costs speed, not the run
+            log.warning("link cache not read: %s", exc)
+            self.stats["errors"] += 1
+            return {}
+
     def _store(self, rows: dict[str, Any]) -> None:
         try:
             self.cache.put_many(rows)
@@ -261,7 +269,7 @@ class Linker:
         if not forms:
             return
         keys = {self._api_key + f: f for f in forms}
-        cached = self.cache.get_many(keys)
+        cached = self._cached(keys)
         self.stats["cache_hits"] += len(cached)
         self.stats["cache_misses"] += len(keys) - len(cached)
         for key, form in keys.items():
@@ -365,6 +373,10 @@ def make_linker(settings: Settings, *, timeout: float | None = None, attempts: i
     polite = Politeness(requests_per_second=settings.link_requests_per_second,
                         timeout=timeout if timeout is not None else settings.fetch_timeout,
                         attempts=attempts, backoff=backoff, max_retry_after=max_retry_after)
-    cache = LookupCache(cache_path or settings.cache_path, ttl_days=settings.link_cache_ttl_days)
+    try:
+        cache = LookupCache(cache_path or settings.cache_path, ttl_days=settings.link_cache_ttl_days)
+    except LinkingError as exc:  # an unreadable cache costs speed, not the run
+        log.warning("%s; linking with an in-memory cache", exc)
+        cache = LookupCache(":memory:", ttl_days=settings.link_cache_ttl_days)
     return Linker(sparql=settings.wikidata_sparql or None, api=settings.wikidata_api or None, cache=cache,
                   user_agent=settings.user_agent, polite=polite)
