@@ -89,3 +89,32 @@ def agreement_article() -> Article:
                       date="2022-06", duration_years=20, topics=["petroleum", "petrochemical", "defense"],
                       evidence=[_ev(t, body[0], "agreement.signed")])]
     return a
+
+
+def visit_article() -> Article:
+    body = ["Iranian President Ebrahim Raisi hosted Venezuelan President Nicolas Maduro in Tehran on Monday.",
+            "Foreign Minister Hossein Amir-Abdollahian joined the talks."]
+    a = Article(id=Article.make_id("Raisi hosts Maduro in Tehran", body), headline="Raisi hosts Maduro in Tehran", body=body,
+                published="2023-06-13", page_name="dev-004.txt", page_sha256="12" * 32,
+                source="https://news.example.org/dev-004", fetched_at="2023-06-13T07:30:00+02:00",
+                extractor="newsgraph.RuleExtractor.v1 0.1.0")
+    t = a.text
+    a.entities = [
+        Entity(kind="person", name="Ebrahim Raisi", mentions=[_m(t, "Ebrahim Raisi"), _m(t, "Raisi", "headline")],
+               roles=["president"], role_of="Iran", link=Link("Q5608364", 0.96, "wikidata-search")),
+        Entity(kind="person", name="Nicolas Maduro", mentions=[_m(t, "Nicolas Maduro")], roles=["president"],
+               role_of="Venezuela", link=Link("Q57413", 0.97, "wikidata-search")),
+        Entity(kind="person", name="Hossein Amir-Abdollahian", mentions=[_m(t, "Hossein Amir-Abdollahian")],
+               roles=["foreign minister"], role_of="Iran", link=Link("Q5908639", 0.9, "wikidata-search")),
+        Entity(kind="state", name="Iran", mentions=[_m(t, "Iranian")], link=Link("Q794", 0.99, "wikidata-search")),
+        Entity(kind="state", name="Venezuela", mentions=[_m(t, "Venezuelan")], link=Link("Q717", 0.99, "wikidata-search")),
+        Entity(kind="place", name="Tehran", mentions=[_m(t, "Tehran")], link=Link("Q3616", 0.97, "wikidata-search")),
+    ]
+    a.events = [Event(type="meeting", participants=["Ebrahim Raisi", "Nicolas Maduro", "Hossein Amir-Abdollahian"],
+                      host="Ebrahim Raisi", place="Tehran", date="2023-06-12", evidence=[_ev(t, body[0], "meeting.hosted")])]
+    return a
+
+
+def all_articles() -> list[Article]:
+    """The small hand-made corpus the cookbook queries are tested on."""
+    return [meeting_article(), attack_article(), agreement_article(), visit_article()]
