@@ -70,6 +70,7 @@ def run(sources: tuple[str, ...], data_dir: Path | None, batch_size: int, no_lin
 
     settings = _settings(data_dir=data_dir)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from an offline run
     from flows.ingest import ingest
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -169,7 +169,8 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         return "\n".join(lines) + "\n"
     # table
     cells = [[_compact(b.get(v)) for v in result.variables] for b in result.bindings]
-    widths = [min(60, max([len(v)] + [len(r[i]) for r in cells])) for i, v in enumerate(result.variables)]
+    cap = 10_000 if len(result.variables) == 1 else 100  # a lone column is never cut
+    widths = [min(cap, max([len(v)] + [len(r[i]) for r in cells])) for i, v in enumerate(result.variables)]
 
     def cut(s: str, w: int) -> str:
         s = s.replace("\n", " ")
