@@ -209,7 +209,7 @@ def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Secti
     if not surnames:
         return []
     for tok in doc:
-        if not tok.is_title or tok.i in taken or tok.pos_ != "PROPN" or tok.ent_type_:
+        if not tok.is_title or tok.i in taken or tok.pos_ not in ("PROPN", "ADJ", "NOUN") or tok.ent_type_:
             continue
         toks = name_tokens(tok.text)
         if len(toks) == 1 and toks[0] in surnames:

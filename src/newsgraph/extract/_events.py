@@ -263,8 +263,9 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
             return "planned", f"planned: {tok.text}"
         if tok.lemma_ in _SPEECH and i > 0:
             break  # a report of a past fact: "said he met X"
-        if tok.dep_ in ("relcl", "acl") and i + 1 < len(chain):
-            break  # a clause describing a noun keeps its own modality
+        if tok.dep_ in ("relcl", "acl") and i + 1 < len(chain) and chain[i + 1].lemma_ not in (
+                "visit", "trip", "tour", "meeting", "talks", "summit"):
+            break  # a clause describing a noun keeps its own modality ("a memorandum agreed by ...")
     return "asserted", None
 
 
@@ -334,7 +335,8 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
     seen_types: set[str] = set()
     low = sent.text.lower()
     attacks: list[Mention] = []
-    for t in sent:
+    # verbs before nouns: "Erdogan received Rouhani" says more than "before the summit"
+    for t in sorted(sent, key=lambda x: (x.pos_ != "VERB", x.i)):
         for typ, test in (("meeting", _is_meeting_trigger), ("agreement", _is_agreement_trigger),
                           ("attack", _is_attack_trigger)):
             if typ in seen_types or not test(t):
@@ -347,6 +349,7 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
             else:
                 seen_types.add(typ)
                 out.append(m)
+    attacks.sort(key=lambda m: m.trigger.i)
     return out + _combine(attacks)
 
 
@@ -393,8 +396,11 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     m.weak = t.pos_ != "VERB" and not m.date_in_sentence
     m.separate = any(w.lower_ in ("separate", "also", "other", "another", "bilateral") for w in local)
     if typ == "meeting":
-        if any(w in PHONE_WORDS for w in (x.lower_ for x in clause)) or re.search(r"\b(phone|telephone)\b", low):
+        if any(x.lower_ in PHONE_WORDS or (x.lemma_ == "call" and x.pos_ == "NOUN") for x in clause) \
+                or re.search(r"\b(phone|telephone)\b", low):
             m.modality, m.why = "negated", "phone call, not a meeting"
+        if any(c.lower_ in ("indirect", "proximity", "virtual", "online") for c in t.children):
+            m.modality, m.why = "negated", f"{t.text} without the parties meeting"
         if t.pos_ == "VERB" and t.lemma_ in ("receive", "host", "welcome", "greet", "visit"):
             objs = [c for c in t.children if c.dep_ in ("dobj", "nsubjpass", "agent")]
             objs += [g for c in t.children if c.dep_ == "agent" for g in c.children]

@@ -40,7 +40,7 @@ AGREEMENT_NOUNS = frozenset("""agreement deal pact treaty memorandum accord acco
 truce memorandums memoranda mou""".split())
 
 #: Words that turn a meeting into something that is not one.
-PHONE_WORDS = frozenset("phone telephone call called calls videoconference video telephoned phoned".split())
+PHONE_WORDS = frozenset("phone telephone videoconference video telephoned phoned phones".split())
 
 #: Lemmas that govern a reported event without asserting it.
 PLANNED_LEMMAS = frozenset("""plan hope expect intend schedule due set prepare propose invite urge
