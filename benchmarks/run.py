@@ -1,0 +1,731 @@
+"""The benchmark suite: every stage, the whole flow and their floors, at several corpus sizes.
+
+    python benchmarks/run.py --sizes 1000 10000          # the suite (README: "Benchmarks")
+    python benchmarks/run.py --sizes 100000 --only e2e   # one measurement at one size
+    python benchmarks/run.py --sizes 1000 --profile extract map   # + cProfile of those stages
+
+For each size N it generates (or reuses) a seeded synthetic corpus of N articles
+(``benchmarks/synth.py``), then measures, each in its own child process so that peak RSS and CPU
+time belong to that measurement alone (``os.wait4`` on the child):
+
+    parse       fetch_pages + parse_pages on the corpus folder         (pipeline.py)
+    extract     extract_articles, batch by batch                        (pipeline.py)
+    link-cold   link_articles with an empty cache                       (pipeline.py)
+    link-warm   link_articles again with the cache the cold run filled  (pipeline.py)
+    map         map_articles (RDF mapping + SHACL gate)                 (pipeline.py)
+    load        load_graphs into an empty embedded store                (pipeline.py)
+    query       every query of queries/*.rq against that store (median of 3 runs each)
+    e2e         the Prefect flow ``ingest`` over the corpus folder, warm link cache
+    e2e-dask    the same flow with a Dask task runner on 2 worker processes (NEWSGRAPH_TASK_RUNNER=dask)
+  floors, reported as ratios:
+    spacy       bare ``nlp.pipe`` over the same article texts, same model (floor of extract and e2e)
+    bulk        pyoxigraph ``Store.bulk_load`` of the same quads as N-Quads (floor of load)
+
+Stages hand their output to the next through pickle files written and read in batches outside
+the timed region, so a stage's time is the stage function's time only. Linking runs against a
+local Oxigraph SPARQL server over ``wikidata-subset.nt`` that the suite starts (``oxigraph load``
++ ``oxigraph serve-read-only``) and stops; without the ``oxigraph`` command or the subset,
+linking is off and the table says so.
+
+Output: a printed table; ``benchmarks/results/bench-<time>.json`` (+ ``latest.json``), a
+Markdown copy of the table and ``throughput-<time>.png`` (articles/s against corpus size; needs
+matplotlib: ``pip install -e '.[bench]'``). The targets of issue 7 are checked and printed as
+PASS/MISS, never adjusted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED_SUBSET = REPO.parent / "shared" / "wikidata" / "wikidata-subset.nt"
+RESULTS = HERE / "results"
+CHUNK = 64  # articles per stage call: the flow's default batch size
+
+STAGES = ["parse", "spacy", "extract", "link-cold", "link-warm", "map", "load", "bulk", "query", "e2e",
+          "e2e-dask"]
+#: What each stage needs from earlier stages (the suite runs them when asked for a later one).
+NEEDS = {"spacy": ["parse"], "extract": ["parse"], "link-cold": ["extract"], "link-warm": ["link-cold"],
+         "map": ["link-cold"], "load": ["map"], "bulk": ["map"], "query": ["load"], "e2e": ["link-cold"],
+         "e2e-dask": ["link-cold"]}
+STAGE_LABEL = {"parse": "fetch+parse", "spacy": "spaCy nlp.pipe (floor)", "extract": "extract",
+               "link-cold": "link, cold cache", "link-warm": "link, warm cache", "map": "map + SHACL",
+               "load": "load", "bulk": "bulk_load (floor)", "query": "query (cookbook)",
+               "e2e": "ingest flow (Prefect)", "e2e-dask": "ingest flow, Dask x2"}
+
+# Targets of issue 7
+E2E_VS_SPACY = 0.60
+GROWTH_100X = 110.0
+E2E_100K_SECONDS = 2 * 3600
+SUITE_SECONDS = 20 * 60
+RSS_FLAT = 1.25  # peak RSS at the largest size / at the smallest, for "memory stays flat"
+
+
+# =============================================================================================
+# child side: one measurement, in its own process
+# =============================================================================================
+def _dump_stream(path: Path, items: list[Any], mode: str = "ab") -> None:
+    with path.open(mode) as fh:
+        pickle.dump(items, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_stream(path: Path) -> Iterator[list[Any]]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+class Timer:
+    """Adds up the time spent inside ``with timer:`` blocks."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> "Timer":
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds += time.perf_counter() - self._t0
+
+
+def _settings(data_dir: Path, *, linking: bool) -> Any:
+    from newsgraph.settings import load_settings
+
+    return load_settings(data_dir=str(data_dir), linking=linking)
+
+
+def child_parse(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    from newsgraph.pipeline import fetch_pages, parse_pages
+
+    settings = _settings(work / "parse-data", linking=False)
+    fetch_t, parse_t = Timer(), Timer()
+    with fetch_t:
+        fetched = fetch_pages(settings, [str(corpus / "pages")])
+    with parse_t:
+        parsed = parse_pages(settings, fetched.pages)
+    out = work / "parsed.pkl"
+    out.unlink(missing_ok=True)
+    for i in range(0, len(parsed.articles), CHUNK):
+        _dump_stream(out, parsed.articles[i:i + CHUNK])
+    return {"articles": len(parsed.articles), "pages": parsed.pages_read, "seconds": fetch_t.seconds + parse_t.seconds,
+            "detail": {"fetch_s": round(fetch_t.seconds, 3), "parse_s": round(parse_t.seconds, 3),
+                       "set_aside": len(fetched.set_aside) + len(parsed.set_aside)}}
+
+
+def child_spacy(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    import spacy
+
+    from newsgraph.settings import Settings
+
+    model = os.environ.get("NEWSGRAPH_SPACY_MODEL") or Settings().spacy_model
+    texts = [a.text for chunk in _read_stream(work / "parsed.pkl") for a in chunk]
+    sample = opts.get("floor_sample") or 0
+    if sample and sample < len(texts):  # an even spread over the corpus, not its head
+        step = len(texts) / sample
+        texts = [texts[int(i * step)] for i in range(sample)]
+    setup = Timer()
+    with setup:
+        nlp = spacy.load(model)
+        list(nlp.pipe(texts[:4]))
+    t = Timer()
+    with t:
+        for _ in nlp.pipe(texts, batch_size=CHUNK):  # the batch the flow hands extraction
+            pass
+    return {"articles": len(texts), "seconds": t.seconds,
+            "detail": {"setup_s": round(setup.seconds, 2), "pipes": nlp.pipe_names, "model": model,
+                       "words": sum(len(x.split()) for x in texts)}}
+
+
+def child_extract(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    from newsgraph.pipeline import extract_articles, get_extractor
+
+    settings = _settings(work / "extract-data", linking=False)
+    setup = Timer()
+    with setup:
+        get_extractor(settings.spacy_model)
+    out = work / "extracted.pkl"
+    out.unlink(missing_ok=True)
+    t, n, ents, events = Timer(), 0, 0, 0
+    for chunk in _read_stream(work / "parsed.pkl"):
+        with t:
+            chunk = extract_articles(settings, chunk)
+        n += len(chunk)
+        ents += sum(len(a.entities) for a in chunk)
+        events += sum(len(a.events) for a in chunk)
+        _dump_stream(out, chunk)
+    return {"articles": n, "seconds": t.seconds,
+            "detail": {"setup_s": round(setup.seconds, 2), "entities": ents, "events": events}}
+
+
+def _link(work: Path, opts: dict[str, Any], *, write: bool) -> dict[str, Any]:
+    from newsgraph.pipeline import get_linker, link_articles
+
+    settings = _settings(work / "link-data", linking=bool(opts.get("sparql")))
+    out = work / "linked.pkl"
+    if write:
+        out.unlink(missing_ok=True)
+    t, n, linked, ents = Timer(), 0, 0, 0
+    for chunk in _read_stream(work / "extracted.pkl"):
+        with t:
+            chunk = link_articles(settings, chunk)
+        n += len(chunk)
+        ents += sum(len(a.entities) for a in chunk)
+        linked += sum(1 for a in chunk for e in a.entities if e.wikidata)
+        if write:
+            _dump_stream(out, chunk)
+    detail: dict[str, Any] = {"entities": ents, "linked": linked, "linking": settings.linking}
+    if settings.linking:
+        stats = getattr(get_linker(settings), "stats", None)
+        if stats is not None:
+            detail["linker"] = stats if isinstance(stats, dict) else getattr(stats, "__dict__", str(stats))
+    return {"articles": n, "seconds": t.seconds, "detail": detail}
+
+
+def child_link_cold(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    shutil.rmtree(work / "link-data", ignore_errors=True)
+    return _link(work, opts, write=True)
+
+
+def child_link_warm(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    return _link(work, opts, write=False)
+
+
+def child_map(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    from newsgraph.pipeline import map_articles
+
+    settings = _settings(work / "map-data", linking=False)
+    out = work / "graphs.pkl"
+    out.unlink(missing_ok=True)
+    stamp = "2025-01-01T00:00:00Z"
+    t, n, graphs, quads, aside = Timer(), 0, 0, 0, 0
+    for chunk in _read_stream(work / "linked.pkl"):
+        with t:
+            result = map_articles(settings, chunk, extracted_at=stamp)
+        n += len(chunk)
+        graphs += len(result.graphs)
+        quads += sum(len(g) for g in result.graphs)
+        aside += len(result.set_aside)
+        _dump_stream(out, result.graphs)
+    return {"articles": n, "seconds": t.seconds, "detail": {"graphs": graphs, "quads": quads, "set_aside": aside}}
+
+
+def child_load(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    from newsgraph.pipeline import load_graphs
+
+    shutil.rmtree(work / "load-data", ignore_errors=True)
+    settings = _settings(work / "load-data", linking=False)
+    t, n, written, size = Timer(), 0, 0, 0
+    for graphs in _read_stream(work / "graphs.pkl"):
+        with t:
+            w, size = load_graphs(settings, graphs)
+        written += w
+        n += len(graphs)
+    return {"articles": n, "seconds": t.seconds, "detail": {"quads_written": written, "store_quads": size}}
+
+
+def child_bulk(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    nq = work / "quads.nq"
+    n = 0
+    with nq.open("wb") as fh:
+        for graphs in _read_stream(work / "graphs.pkl"):
+            n += len(graphs)
+            quads = [q for g in graphs for q in (*g.graph_quads(), *g.entity_quads)]
+            fh.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    store_dir = work / "bulk-store"
+    shutil.rmtree(store_dir, ignore_errors=True)
+    t = Timer()
+    with t:
+        store = ox.Store(str(store_dir))
+        store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        size = len(store)
+    del store
+    return {"articles": n, "seconds": t.seconds, "detail": {"store_quads": size, "nquads_bytes": nq.stat().st_size}}
+
+
+def child_query(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    from newsgraph.store import open_store
+
+    settings = _settings(work / "load-data", linking=False)
+    store = open_store(settings, read_only=True)
+    per: dict[str, Any] = {}
+    t = Timer()
+    try:
+        for path in sorted((REPO / "queries").glob("*.rq")):
+            sparql = path.read_text(encoding="utf-8")
+            runs, rows = [], 0
+            for _ in range(3):
+                t0 = time.perf_counter()
+                with t:
+                    res = store.query(sparql)
+                runs.append(time.perf_counter() - t0)
+                rows = len(res)
+            per[path.stem] = {"median_ms": round(statistics.median(runs) * 1000, 1), "rows": rows}
+    finally:
+        store.close()
+    n_queries = len(per) * 3
+    return {"articles": None, "queries": n_queries, "seconds": t.seconds,
+            "detail": {"per_query": per, "queries_per_s": round(n_queries / t.seconds, 2) if t.seconds else None}}
+
+
+def _e2e(work: Path, corpus: Path, opts: dict[str, Any], *, name: str) -> dict[str, Any]:
+    data = work / f"{name}-data"
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "cache").mkdir(parents=True)
+    warm = work / "link-data" / "cache" / "wikidata.sqlite"
+    if warm.exists():  # issue 7: end to end "with a warm link cache"
+        shutil.copy(warm, data / "cache" / "wikidata.sqlite")
+    setup = Timer()
+    with setup:
+        from flows.ingest import ingest
+    t = Timer()
+    with t:
+        summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), batch_size=CHUNK,
+                         linking=bool(opts.get("sparql")))
+    return {"articles": summary.get("articles"), "seconds": t.seconds,
+            "detail": {"import_s": round(setup.seconds, 2), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
+                       "summary": {k: v for k, v in summary.items() if k != "set_aside"},
+                       "set_aside": len(summary.get("set_aside") or [])}}
+
+
+def child_e2e(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    return _e2e(work, corpus, opts, name="e2e")
+
+
+def child_e2e_dask(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
+    return _e2e(work, corpus, opts, name="e2e-dask")
+
+
+CHILDREN = {"parse": child_parse, "spacy": child_spacy, "extract": child_extract, "link-cold": child_link_cold,
+            "link-warm": child_link_warm, "map": child_map, "load": child_load, "bulk": child_bulk,
+            "query": child_query, "e2e": child_e2e, "e2e-dask": child_e2e_dask}
+
+
+def child_main(stage: str, work: Path, corpus: Path, opts: dict[str, Any]) -> None:
+    import resource
+
+    fn = CHILDREN[stage]
+    profile_to = opts.get("profile_to")
+    if profile_to:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        result = prof.runcall(fn, work, corpus, opts)
+        with open(profile_to, "w") as fh:
+            stats = pstats.Stats(prof, stream=fh)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(30)
+    else:
+        result = fn(work, corpus, opts)
+    result["rss_self_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    (work / f"{stage}.result.json").write_text(json.dumps(result, default=str), encoding="utf-8")
+
+
+# =============================================================================================
+# parent side: corpus, the SPARQL server, child processes, table, plot
+# =============================================================================================
+@dataclass
+class Measurement:
+    stage: str
+    size: int
+    articles: int | None
+    seconds: float
+    wall_s: float
+    rss_mb: float  # peak RSS of the measured process itself
+    rss_tree_mb: float  # largest peak RSS among it and the children it waited for (Prefect server, Dask)
+    cpu_s: float  # user + sys of the process and its waited-for children
+    load_before: float
+    detail: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def rate(self) -> float | None:
+        if self.error or not self.seconds:
+            return None
+        if self.stage == "query":
+            return self.detail.get("queries_per_s")
+        return (self.articles or 0) / self.seconds
+
+
+def ensure_corpus(size: int, seed: int, root: Path) -> tuple[Path, float]:
+    sys.path.insert(0, str(HERE))
+    import synth
+
+    corpus = root / f"n{size}-s{seed}"
+    marker = corpus / "corpus.json"
+    if marker.is_file():
+        meta = json.loads(marker.read_text())
+        if meta.get("articles") == size and meta.get("seed") == seed:
+            return corpus, 0.0
+    shutil.rmtree(corpus, ignore_errors=True)
+    t0 = time.perf_counter()
+    synth.write_corpus(corpus, size, seed)
+    return corpus, time.perf_counter() - t0
+
+
+class WikidataServer:
+    """``oxigraph serve-read-only`` over the Wikidata subset on a free loopback port (or nothing)."""
+
+    def __init__(self, subset: Path, root: Path) -> None:
+        self.subset, self.root = subset, root
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url: str | None = None
+        self.why_not: str | None = None
+
+    def start(self) -> "WikidataServer":
+        exe = shutil.which("oxigraph")
+        if not exe:
+            self.why_not = "the `oxigraph` command is not on PATH"
+            return self
+        if not self.subset.is_file():
+            self.why_not = f"no Wikidata subset at {self.subset}"
+            return self
+        db = self.root / "wikidata-db"
+        shutil.rmtree(db, ignore_errors=True)
+        subprocess.run([exe, "load", "--location", str(db), "--file", str(self.subset)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    self.url = f"http://127.0.0.1:{port}/query"
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.why_not = "the oxigraph server did not start"
+        self.stop()
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
+def run_child(stage: str, size: int, work: Path, corpus: Path, opts: dict[str, Any], env: dict[str, str],
+              timeout: float) -> Measurement:
+    result_file = work / f"{stage}.result.json"
+    result_file.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(work),
+           "--corpus", str(corpus), "--opts", json.dumps(opts)]
+    load_before = os.getloadavg()[0]
+    log = (work / f"{stage}.log").open("wb")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO),
+                            start_new_session=True)
+    deadline = time.monotonic() + timeout
+    status, usage = None, None
+    while status is None:
+        pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            status, usage = st, ru
+            break
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.1)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    log.close()
+    try:  # a child's own children (Dask workers, the Prefect server) may outlive it: end them
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    tree_rss = usage.ru_maxrss / 1024 if usage else 0.0
+    cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
+    if proc.returncode != 0 or not result_file.is_file():
+        tail = (work / f"{stage}.log").read_text(errors="replace")[-1500:]
+        why = "timed out" if time.monotonic() > deadline else f"exit {proc.returncode}"
+        return Measurement(stage, size, None, 0.0, wall, 0.0, tree_rss, cpu, load_before, {"log_tail": tail},
+                           error=why)
+    res = json.loads(result_file.read_text())
+    return Measurement(stage, size, res.get("articles"), float(res["seconds"]), wall,
+                       float(res.get("rss_self_mb", 0.0)), tree_rss, cpu, load_before,
+                       {**res.get("detail", {}), **({"queries": res["queries"]} if "queries" in res else {})})
+
+
+def plan(only: list[str] | None, skip: list[str]) -> list[str]:
+    if not only:
+        return [s for s in STAGES if s not in skip]
+    wanted: list[str] = []
+
+    def add(stage: str) -> None:
+        for dep in NEEDS.get(stage, []):
+            add(dep)
+        if stage not in wanted:
+            wanted.append(stage)
+
+    for s in only:
+        add(s)
+    return [s for s in STAGES if s in wanted and (s in only or s not in skip)]
+
+
+# ---- report --------------------------------------------------------------------------------
+def _fmt(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def targets(ms: list[Measurement], sizes: list[int], suite_s: float, run_all: bool) -> list[dict[str, Any]]:
+    by = {(m.stage, m.size): m for m in ms}
+    out: list[dict[str, Any]] = []
+    for n in sizes:
+        e2e, floor = by.get(("e2e", n)), by.get(("spacy", n))
+        if e2e and floor and e2e.rate and floor.rate:
+            r = e2e.rate / floor.rate
+            out.append({"target": f"ingest >= {E2E_VS_SPACY:.0%} of bare spaCy ({n:,})", "value": f"{r:.0%}",
+                        "ok": r >= E2E_VS_SPACY})
+    e2es = sorted((m for m in ms if m.stage == "e2e" and m.rate), key=lambda m: m.size)
+    if len(e2es) >= 2:
+        lo, hi = e2es[0], e2es[-1]
+        factor = hi.seconds / lo.seconds
+        allowed = GROWTH_100X * (hi.size / lo.size) / 100  # 110x per 100x, pro rata
+        out.append({"target": f"time grows linearly: {hi.size:,} / {lo.size:,} <= {allowed:g}x",
+                    "value": f"{factor:.1f}x", "ok": factor <= allowed})
+        rss = hi.rss_mb / lo.rss_mb if lo.rss_mb else None
+        out.append({"target": f"memory flat: peak RSS {hi.size:,} / {lo.size:,} <= {RSS_FLAT}",
+                    "value": f"{lo.rss_mb:,.0f} -> {hi.rss_mb:,.0f} MB ({rss:.2f}x)" if rss else "-",
+                    "ok": bool(rss and rss <= RSS_FLAT)})
+    if e2es:
+        big = max(e2es, key=lambda m: m.size)
+        if big.size >= 100_000:
+            secs, how = big.seconds * 100_000 / big.size, "measured"
+        else:
+            secs, how = big.seconds * 100_000 / big.size, f"projected linearly from {big.size:,}"
+        out.append({"target": "100k articles end to end < 2 h", "value": f"{secs / 60:,.0f} min ({how})",
+                    "ok": secs < E2E_100K_SECONDS})
+    if run_all and sorted(sizes) == [1000, 10000]:
+        out.append({"target": "suite at 1k + 10k < 20 min", "value": f"{suite_s / 60:.1f} min",
+                    "ok": suite_s < SUITE_SECONDS})
+    return out
+
+
+def table(ms: list[Measurement], sizes: list[int]) -> str:
+    by = {(m.stage, m.size): m for m in ms}
+    head = ["stage"] + [f"{n:,} art/s" for n in sizes] + [f"{n:,} s" for n in sizes] + \
+           [f"{n:,} RSS MB" for n in sizes] + ["vs floor"]
+    rows = [head]
+    floors = {"extract": "spacy", "e2e": "spacy", "e2e-dask": "spacy", "load": "bulk"}
+    for stage in STAGES:
+        if not any((stage, n) in by for n in sizes):
+            continue
+        rates, secs, rss, ratios = [], [], [], []
+        for n in sizes:
+            m = by.get((stage, n))
+            if m is None:
+                rates.append("")
+                secs.append("")
+                rss.append("")
+                continue
+            if m.error:
+                rates.append(f"FAILED ({m.error})")
+                secs.append("-")
+                rss.append("-")
+                continue
+            rates.append(_fmt(m.rate) + (" q/s" if stage == "query" else ""))
+            secs.append(_fmt(m.seconds))
+            rss.append(_fmt(m.rss_mb, 0) + (f" ({m.rss_tree_mb:,.0f})" if m.rss_tree_mb > m.rss_mb * 1.05 else ""))
+            f = by.get((floors.get(stage, ""), n))
+            if f and f.rate and m.rate:
+                ratios.append(f"{m.rate / f.rate:.0%}")
+        label = STAGE_LABEL[stage]
+        if stage.startswith("link") and any(m.detail.get("linking") is False for m in ms if m.stage == stage):
+            label += " [LINK OFF]"
+        rows.append([label] + rates + secs + rss + [" / ".join(ratios) or ""])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def plot(ms: list[Measurement], path: Path) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]'): no plot"
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for stage in STAGES:
+        pts = sorted((m.size, m.rate) for m in ms if m.stage == stage and m.rate and stage != "query")
+        if pts:
+            style = "--" if stage in ("spacy", "bulk") else "-"
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=STAGE_LABEL[stage])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("corpus size (articles)")
+    ax.set_ylabel("throughput (articles/s)")
+    ax.set_title("newsgraph: throughput against corpus size (dashed: floors)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return None
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                            "load_avg": [round(x, 2) for x in os.getloadavg()]}
+    try:
+        import pyoxigraph
+        import spacy
+
+        info.update(spacy=spacy.__version__, pyoxigraph=pyoxigraph.__version__)
+        import prefect
+
+        info["prefect"] = prefect.__version__
+    except ImportError:
+        pass
+    try:
+        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                     text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="corpus sizes, in articles")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", nargs="+", choices=STAGES, help="these stages (and what they need)")
+    ap.add_argument("--skip", nargs="+", choices=STAGES, default=[])
+    ap.add_argument("--floor-sample", type=int, default=0,
+                    help="spaCy floor on an even sample of this many of the texts (0: all of them)")
+    ap.add_argument("--dask-max", type=int, default=0,
+                    help="run the Dask flow only at sizes up to this (0: every size)")
+    ap.add_argument("--no-link", action="store_true", help="linking off, even when oxigraph is available")
+    ap.add_argument("--profile", nargs="+", choices=STAGES, default=[], help="cProfile these stages")
+    ap.add_argument("--timeout", type=float, default=4 * 3600, help="per measurement, seconds")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--corpus-dir", type=Path, default=None, help="where corpora are kept (default: OUT/corpus)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child_main(args.child, args.work, args.corpus, json.loads(args.opts))
+        return 0
+
+    started = time.perf_counter()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    corpora = args.corpus_dir or out / "corpus"
+    stages = plan(args.only, args.skip)
+    sizes = sorted(set(args.sizes))
+    info = machine()
+    print(f"newsgraph benchmarks {stamp}: sizes {sizes}, stages {stages}; load average {info['load_avg']}, "
+          f"{info['cpus']} CPUs", flush=True)
+
+    server = WikidataServer(SHARED_SUBSET, out / "work")
+    link_note = "off (--no-link)"
+    if not args.no_link and any(s.startswith("link") or s.startswith("e2e") for s in stages):
+        (out / "work").mkdir(parents=True, exist_ok=True)
+        server.start()
+        link_note = f"on: local oxigraph over {SHARED_SUBSET.name} at {server.url}" if server.url \
+            else f"OFF: {server.why_not}"
+    print(f"linking {link_note}", flush=True)
+
+    def stop(*_: object) -> None:
+        server.stop()
+        raise SystemExit(130)
+
+    signal.signal(signal.SIGTERM, stop)
+    measurements: list[Measurement] = []
+    corpus_info: dict[int, Any] = {}
+    try:
+        for n in sizes:
+            corpus, gen_s = ensure_corpus(n, args.seed, corpora)
+            corpus_info[n] = {**json.loads((corpus / "corpus.json").read_text()), "generated_s": round(gen_s, 2),
+                              "path": str(corpus)}
+            work = out / "work" / f"n{n}"
+            work.mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING",
+                   "NEWSGRAPH_WIKIDATA_API": "", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+            if server.url:
+                env["NEWSGRAPH_WIKIDATA_SPARQL"] = server.url
+            env.pop("NEWSGRAPH_TASK_RUNNER", None)
+            for stage in stages:
+                if stage == "e2e-dask" and args.dask_max and n > args.dask_max:
+                    continue
+                opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample}
+                if stage in args.profile:
+                    opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
+                stage_env = dict(env)
+                if stage.startswith("e2e"):
+                    shutil.rmtree(work / "prefect-home", ignore_errors=True)  # no cached results between runs
+                if stage == "e2e-dask":
+                    stage_env.update(NEWSGRAPH_TASK_RUNNER="dask", NEWSGRAPH_DASK_WORKERS="2")
+                m = run_child(stage, n, work, corpus, opts, stage_env, args.timeout)
+                measurements.append(m)
+                state = f"FAILED ({m.error}): {m.detail.get('log_tail', '')[-600:]}" if m.error else \
+                    f"{_fmt(m.rate)} {'queries' if stage == 'query' else 'articles'}/s, {m.seconds:.1f} s, " \
+                    f"RSS {m.rss_mb:,.0f} MB, CPU {m.cpu_s:.0f} s"
+                print(f"  [{n:,}] {STAGE_LABEL[stage]:<26} {state}  (load before {m.load_before:.2f})", flush=True)
+    finally:
+        server.stop()
+
+    suite_s = time.perf_counter() - started
+    run_all = set(stages) == set(STAGES)
+    checks = targets(measurements, sizes, suite_s, run_all)
+    text = table(measurements, sizes)
+    lines = [text, ""]
+    for c in checks:
+        lines.append(f"{'PASS' if c['ok'] else 'MISS'}  {c['target']}: {c['value']}")
+    lines.append(f"\nlinking {link_note}; suite wall time {suite_s / 60:.1f} min; load average at the end "
+                 f"{[round(x, 2) for x in os.getloadavg()]}")
+    report = "\n".join(lines)
+    print("\n" + report)
+    info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    doc = {"stamp": stamp, "machine": info, "sizes": sizes, "stages": stages, "linking": link_note,
+           "suite_seconds": round(suite_s, 1), "corpora": corpus_info, "targets": checks,
+           "measurements": [{**m.__dict__, "rate": m.rate} for m in measurements]}
+    (out / f"bench-{stamp}.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+    (out / "latest.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+    (out / f"bench-{stamp}.md").write_text(report + "\n", encoding="utf-8")
+    why = plot(measurements, out / f"throughput-{stamp}.png")
+    print(f"\nwrote {out / f'bench-{stamp}.json'}" + (f"; {why}" if why else f", {out / f'throughput-{stamp}.png'}"))
+    return 1 if any(m.error for m in measurements) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
