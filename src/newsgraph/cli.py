@@ -102,7 +102,8 @@ def run(sources: tuple[str, ...], data_dir: Path | None, batch_size: int, no_lin
             f"triples written: {summary['quads_written']}  store: {summary['store_quads']}  "
             f"set aside: {len(summary['set_aside'])}  ({summary['seconds']:.1f} s)")
         click.echo(f"store: {settings.store_dir if settings.store == 'embedded' else settings.store}")
-    if summary["pages"] == 0 and summary["articles"] == 0:
+    if summary["articles"] == 0:
+        click.secho("nothing could be read from the sources given", fg="red", err=True)
         raise SystemExit(1)
 
 

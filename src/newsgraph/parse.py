@@ -210,7 +210,11 @@ def is_html(page: RawPage, text: str) -> bool:
 def parse_page(page: RawPage) -> list[Article]:
     """Split a page into articles, with stable ids. Raises ParseError when it holds none."""
     text = decode_page(page)
-    raw = parse_html_page(text) if is_html(page, text) else parse_text_page(text)
+    try:
+        raw = parse_html_page(text) if is_html(page, text) else parse_text_page(text)
+    except ParseError as exc:
+        exc.source = exc.source or page.source  # every error names its input
+        raise
     if not raw:
         raise ParseError("no article found on the page", source=page.source)
     articles = []
