@@ -152,7 +152,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             state_at[t.i] = name
         found.append(Found("state", sp.text, sp.start_char, sp.end_char, sec, qid=qid, name=name,
                            token_i=sp.start, token_end=sp.end))
-    for ent in doc.ents:
+    for ent in _join_adjacent_people(doc):
         if any(t.i in state_tokens for t in ent):
             continue
         sec = section_of(ent.start_char, sections)
@@ -184,6 +184,10 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             if not sp.text:
                 continue
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
+        elif label == "NORP":
+            # a name the model took for a nationality ("Rouhani"); kept only if it is a person's
+            found.append(Found("norp", ent.text, ent.start_char, ent.end_char, sec, token_i=ent.start,
+                               token_end=ent.end))
         elif label == "ORG":
             sp = ent
             if sp[0].lower_ == "the":
@@ -215,6 +219,17 @@ def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Secti
         if len(toks) == 1 and toks[0] in surnames:
             out.append(Found("person", tok.text, tok.idx, tok.idx + len(tok.text), section_of(tok.idx, sections),
                              token_i=tok.i, token_end=tok.i + 1))
+    return out
+
+
+def _join_adjacent_people(doc: Doc) -> list[Span]:
+    """ "Sheikh Mohammed bin Abdulrahman" + "Al Thani" side by side are one name."""
+    out: list[Span] = []
+    for ent in doc.ents:
+        if out and ent.label_ == "PERSON" and out[-1].label_ == "PERSON" and out[-1].end == ent.start:
+            out[-1] = Span(doc, out[-1].start, ent.end, label="PERSON")
+        else:
+            out.append(ent)
     return out
 
 
@@ -251,11 +266,12 @@ def _retype_names(found: list[Found]) -> list[Found]:
                 person_parts.update(toks)
     out = []
     for f in found:
-        if f.kind in ("organization", "place") and f.name is None:
+        if f.kind in ("organization", "place", "norp") and f.name is None:
             toks = name_tokens(f.text)
             if toks and all(t in person_parts for t in toks) and len(toks) <= 3:
                 f = Found("person", f.text, f.start, f.end, f.section, token_i=f.token_i, token_end=f.token_end)
-        out.append(f)
+        if f.kind != "norp":
+            out.append(f)
     return out
 
 

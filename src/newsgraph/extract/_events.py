@@ -228,13 +228,19 @@ def _clause(anchor: Token) -> list[Token]:
     if anchor.dep_ == "relcl" and (not subj or subj[0].lower_ in _REL_PRONOUNS):
         toks += [anchor.head]
     if not subj:
-        head = anchor.head
-        if anchor.dep_ in ("conj", "xcomp", "advcl", "relcl") and head.i != anchor.i:
-            for c in head.children:
-                if c.dep_ in ("nsubj", "nsubjpass"):
+        # the subject of the nearest governing verb: "arrived and met X", "said after holding talks"
+        tok = anchor
+        for _ in range(4):
+            if tok.dep_ not in ("conj", "xcomp", "advcl", "relcl", "pcomp", "prep", "acl") or tok.head.i == tok.i:
+                break
+            tok = tok.head
+            subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if tok.pos_ in ("VERB", "AUX") and subj:
+                for c in subj:
                     toks += list(c.subtree)
-            if anchor.dep_ == "relcl":
-                toks += [head]
+                break
+        if anchor.dep_ == "relcl":
+            toks += [anchor.head]
     return toks
 
 
