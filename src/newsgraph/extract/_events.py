@@ -86,6 +86,8 @@ class Mention:
     rule: str = ""
     section: Section = "body"
     weak: bool = False  # a noun trigger with no date of its own: a reference back, not news
+    fallback: str | None = None  # the date the context gives when the clause names none
+    fallback_local: bool = False  # ... from the sentence or paragraph, not the article's lead
     separate: bool = False  # "also", "separate", "other": a distinct happening
 
 
@@ -144,6 +146,13 @@ class Reader:
                     break
         return out
 
+    def role_state(self, person: Entity) -> Entity | None:
+        """The state (or organization) a person's title belongs to: "Iran's foreign minister"."""
+        if not person.role_of:
+            return None
+        return next((e for e in self.entities if e.kind in ("state", "organization") and (
+            e.name == person.role_of or person.role_of in e.surface_forms())), None)
+
     def pair_before(self, tok: Token) -> list[Entity]:
         """The two people of the nearest earlier sentence that names two."""
         for sent in reversed([s for s in self.doc.sents if s.end <= tok.sent.start]):
@@ -169,6 +178,8 @@ class Reader:
                 p = self.role_person(t, have + out)
                 if p:
                     out.append(p)
+            elif t.lower_ == "two" and t.dep_ == "pobj":  # "signed a copy with the two"
+                out += self.persons_before(t, have + out, n=2)
             elif t.lower_ in ("leaders", "presidents", "men", "sides") and any(c.lower_ == "two" for c in t.children):
                 out += [p for p in self.pair_before(t) if p not in have + out]
         return out
@@ -211,12 +222,17 @@ _REL_PRONOUNS = {"who", "which", "that", "whom"}
 
 def _local(anchor: Token, trigger: Token) -> list[Token]:
     """The anchor's own clause: its subtree minus embedded clauses, plus the trigger's subtree."""
-    skip: set[int] = set()
-    for c in anchor.children:
-        if c.dep_ in _CLAUSAL or (c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")):
-            if trigger.i not in {t.i for t in c.subtree}:
-                skip.update(t.i for t in c.subtree)
-    toks = [t for t in anchor.subtree if t.i not in skip]
+    toks = []
+    for tok in anchor.subtree:
+        x, inside = tok, True
+        while x.i != anchor.i and x.head.i != x.i:
+            if (x.dep_ in _CLAUSAL or (x.dep_ == "conj" and x.pos_ in ("VERB", "AUX"))) and not any(
+                    a.i == x.i for a in [trigger] + list(trigger.ancestors)):
+                inside = False
+                break
+            x = x.head
+        if inside:
+            toks.append(tok)
     ids = {t.i for t in toks}
     return toks + [t for t in trigger.subtree if t.i not in ids]
 
@@ -260,7 +276,7 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
             return "denied", f"denied: {tok.text}"
         if i > 0 and tok.lemma_ in HYPOTHETICAL_LEMMAS:
             return "hypothetical", f"{tok.text}"
-        if i > 0 and tok.lemma_ in PLANNED_LEMMAS and tok.lemma_ not in ("agree",):
+        if i > 0 and tok.lemma_ in PLANNED_LEMMAS:
             return "planned", f"planned: {tok.text}"
         if any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and tok.head.lemma_ == "be" \
                 and tok.dep_ == "xcomp":
@@ -352,6 +368,15 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
                 continue
             if typ == "attack":
                 attacks.append(m)  # every attack word: "opened fire ... on Tuesday, killing 41"
+            elif typ == "agreement":
+                same = next((o for o in out if o.type == "agreement" and (
+                    {p.name for p in o.participants} <= {p.name for p in m.participants} or
+                    {p.name for p in m.participants} <= {p.name for p in o.participants})), None)
+                if same is None:
+                    out.append(m)  # "X signed with Y, while Z signed a mirror document"
+                else:
+                    same.signatories = _unique(same.signatories + m.signatories)
+                    same.participants = _unique(same.participants + m.participants)
             else:
                 seen_types.add(typ)
                 out.append(m)
@@ -389,6 +414,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     dates = r.dates_in(list(t.subtree)) or r.dates_in(local)
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
+    days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
+    local_fallback = days[0].kb_id_ if days else r.date_before(t)
+    m.fallback = local_fallback or r.lead_date
+    m.fallback_local = local_fallback is not None
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
     if not places and typ == "agreement":
@@ -422,30 +451,30 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             return None
         return m
     if typ == "agreement":
-        people = r.ents_in(clause, "person")
-        people += r.resolve_anaphors(clause, people)
-        party_toks = [x for x in clause if not _locative(x)]
+        inside = {x.i for x in anchor.subtree}
+        scope = local + [x for x in clause if x.i not in inside]
+        people = r.ents_in(scope, "person")
+        people += r.resolve_anaphors(scope, people)
+        signers = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
+        party_toks = [x for x in scope if not _locative(x)]
         parties = r.ents_in(party_toks, "state") + [e for e in r.ents_in(party_toks, "organization")
                                                      if e.name.isupper() or "council" in e.name.lower()]
-        for p in people:
-            if p.role_of:
-                st = next((e for e in r.entities if e.kind in ("state", "organization") and (
-                    e.name == p.role_of or p.role_of in e.surface_forms())), None)
-                if st and st not in parties:
-                    parties.append(st)
+        for p in signers or people:
+            st = r.role_state(p)
+            if st is not None and st not in parties:
+                parties.append(st)
         if len(parties) < 2:
             two = re.search(r"\bthe (two|three) (countries|nations|neighbou?rs|sides|states|governments)\b", low)
             if two:
                 prev = [e for e in _states_before(r, t) if e not in parties]
                 parties += prev[: (2 if two.group(1) == "two" else 3) - len(parties)]
-        if len(parties) < 2:
+        if len(parties) < 2 and not signers:
             for p in r.ents_in(sent_toks, "person"):
-                st = next((e for e in r.entities if e.kind in ("state", "organization") and (
-                    e.name == p.role_of or (p.role_of or "-") in e.surface_forms())), None)
-                if st and st not in parties:
+                st = r.role_state(p)
+                if st is not None and st not in parties:
                     parties.append(st)
         m.participants = parties
-        m.signatories = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
+        m.signatories = signers
         if not parties and not people:
             return None
         dur = re.search(r"\b(\d+|[a-z]+)-year\b", low)
@@ -610,8 +639,8 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
         for tp in m.topics:
             if tp not in ev.topics:
                 ev.topics.append(tp)
-    if ev.date is None:
-        ev.date = r.date_before(first.trigger) or (r.lead_date if first.type != "attack" else None)
+    if ev.date is None and first.type != "attack":
+        ev.date = first.fallback
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
         ev.place = p.name if p else (r.main_place if ev.date in (r.base, r.lead_date) else None)
@@ -626,6 +655,21 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     return ev
 
 
+def _governor(tok: Token) -> Token:
+    """The verb a phrase hangs on."""
+    for _ in range(5):
+        if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
+            return tok
+        tok = tok.head
+    return tok
+
+
+def _own_date(m: Mention) -> str | None:
+    if m.date_in_sentence:
+        return m.date
+    return m.fallback if m.fallback_local else None
+
+
 def _conflict(a: str | None, b: str | None) -> bool:
     """Two dates name different times; a bare year ("this year") does not contradict a day in it."""
     if not a or not b or a == b:
@@ -636,8 +680,8 @@ def _conflict(a: str | None, b: str | None) -> bool:
 def _same_meeting(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for p in a[0].participants}
     pb = {p.name for p in b.participants}
-    da = next((m.date for m in a if m.date_in_sentence), None)
-    if b.date_in_sentence and _conflict(da, b.date):
+    da = next((m.date for m in a if m.date_in_sentence), a[0].fallback)
+    if b.section == "body" and _conflict(da, _own_date(b)):
         return False
     if pa == pb:
         return True
@@ -654,7 +698,8 @@ def _same_agreement(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for m in a for p in m.participants}
     pb = {p.name for p in b.participants}
     da, db = a[0].date, b.date
-    if a[0].date_in_sentence and b.date_in_sentence and _conflict(da, db):
+    da = next((m.date for m in a if m.date_in_sentence), a[0].fallback)
+    if b.section == "body" and _conflict(da, _own_date(b)):
         return False
     if b.separate:
         return False
