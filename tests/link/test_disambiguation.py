@@ -38,6 +38,9 @@ def link(linker, art, *entities):
     ("person", ["Hafez al-Assad"], "Q118725"),
     ("person", ["Bashar al-Assad", "Assad"], "Q44329"),
     ("person", ["President Erdogan"], "Q39259"),
+    ("person", ["Jordanian King Abdullah II"], "Q57464"),  # a title extraction left on the name
+    ("person", ["Qatari Emir Tamim bin Hamad Al Thani"], "Q1855372"),
+    ("person", ["Mohammed bin Zayed Al Nahyan"], "Q1951896"),  # Wikidata spells it "Mohamed"
 ])
 def test_links_in_context(linker, ent, art, kind, mentions, qid):
     (got,) = link(linker, art, ent(kind, *mentions))

@@ -51,10 +51,33 @@ TITLES: tuple[str, ...] = tuple(sorted((
 _TITLE_RE = re.compile(r"^(?:(?:" + "|".join(re.escape(t) for t in TITLES) + r")\.?\s+)+", re.IGNORECASE)
 
 
+_QUALIFIERS = {"us", "u s", "uk", "u k", "un", "eu", "former", "then", "late", "acting", "interim", "new",
+               "outgoing", "incoming", "deputy", "vice", "crown"}
+
+
+def _strip_qualifiers(text: str) -> str:
+    """'Jordanian King Abdullah II' -> 'King Abdullah II'; "Saudi Arabia's King Salman" -> 'King Salman'.
+
+    Only words before a title go: a demonym, a state's possessive, "former", "US"...
+    """
+    words = text.split(" ")
+    for i in range(1, min(len(words), 5)):
+        head, rest = words[:i], " ".join(words[i:])
+        if not _TITLE_RE.match(rest + " "):
+            continue
+        if all(is_demonym(w) or norm(w) in _QUALIFIERS for w in head) or head[-1].endswith("'s"):
+            return rest
+    return text
+
+
 def strip_title(text: str) -> str:
-    """'President Recep Tayyip Erdogan' -> 'Recep Tayyip Erdogan' (kept when nothing would be left)."""
-    out = _TITLE_RE.sub("", clean(text))
-    return out or clean(text)
+    """'President Recep Tayyip Erdogan' -> 'Recep Tayyip Erdogan' (kept when nothing would be left).
+
+    Also drops what qualifies the title: 'Qatari Emir Tamim bin Hamad' -> 'Tamim bin Hamad'.
+    """
+    base = clean(text)
+    out = _TITLE_RE.sub("", _strip_qualifiers(base))
+    return out or base
 
 
 def name_tokens(text: str) -> list[str]:
