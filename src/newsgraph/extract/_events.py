@@ -28,6 +28,7 @@ from ._lexicon import (FACILITY_HEADS, AGREEMENT_NOUNS, AGREEMENT_VERBS, ATTACK_
 
 _FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
 _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
+_REPORTING = _SPEECH | {"claim", "deny", "condemn", "blame", "confirm", "warn", "vow", "declare"}
 _NUM = (r"(?:\d[\d,]*|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
         r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a dozen|dozens|hundreds))")
@@ -233,6 +234,8 @@ def _local(anchor: Token, trigger: Token) -> list[Token]:
             x = x.head
         if inside:
             toks.append(tok)
+    if trigger.i == anchor.i:
+        return toks
     ids = {t.i for t in toks}
     return toks + [t for t in trigger.subtree if t.i not in ids]
 
@@ -411,7 +414,12 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     modality, why = modality_of(t)
     m = Mention(typ, t, modality=modality, why=why, section=r.section(t), rule=f"{typ}:{t.lemma_}")
     local = _local(anchor, t)
-    dates = r.dates_in(list(t.subtree)) or r.dates_in(local)
+    own = r.dates_in(list(t.subtree))
+    dates = own or r.dates_in(local)
+    if typ == "attack" and not own:
+        # "ISIS claimed on Monday the attack ...": the claim's date is not the attack's
+        dates = [d for d in dates if _governor(d.root).lemma_ not in _REPORTING] or [
+            d for d in r.dates_in(sent_toks) if _governor(d.root).lemma_ not in _REPORTING and len(d.kb_id_) == 10]
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
