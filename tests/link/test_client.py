@@ -76,6 +76,7 @@ def test_unreachable_run_completes_and_relink_fills_in(make, wikidata, ent, art,
     assert linker.stats["http_requests"] == 3  # one look-up, three attempts; the rest skipped
     assert linker.stats["unreachable"] == 4
     assert linker.relink([a, b]) == 4
+    assert linker.stats["http_requests"] == 4  # the relink of both articles is one look-up
     assert [e.wikidata for e in a.entities + b.entities] == ["Q810", "Q39259", "Q230", "Q657"]
 
 

@@ -19,6 +19,7 @@ How a batch of articles is linked:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, overload
@@ -43,6 +44,8 @@ from ._sources import ApiSource, Item, SparqlSource
 
 log = logging.getLogger(__name__)
 
+#: After Wikidata failed, how long (s) the rest of the run links without asking it (-> relink).
+DOWN_FOR = 60.0
 #: Bumped when what a cached answer holds changes, so old rows are simply not found.
 CACHE_VERSION = "v1"
 #: Names (surface forms, each with its few variants) per SPARQL query, and a hard cap on literals.
@@ -99,7 +102,14 @@ class Linker:
                               on_request=self._count) if api else None)
         self._sparql_key = f"{CACHE_VERSION} sparql {sparql}\x1f"
         self._api_key = f"{CACHE_VERSION} api-search {api}\x1f"
-        self._down: str | None = None  # why Wikidata was unreachable in this run
+        self._down_until = 0.0  # Wikidata failed: do not ask again before this (monotonic) time
+
+    @property
+    def _down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _went_down(self) -> None:
+        self._down_until = time.monotonic() + DOWN_FOR
 
     def _count(self) -> None:
         self.stats["http_requests"] += 1
@@ -126,22 +136,20 @@ class Linker:
         return [self._decide_article(ps, answers) for ps in plans]
 
     def relink(self, items: Iterable[Article | Entity]) -> int:
-        """Decide again every entity marked ``needs_relink``; returns how many now have a decision.
+        """Decide again every entity marked ``needs_relink`` (or never linked); returns how many
+        now have a decision. One batch of look-ups for all of them.
 
         Articles give the disambiguation its context (the other states of the article); bare
         entities are decided on their own.
         """
-        self._down = None
+        self._down_until = 0.0
+        articles = [item if isinstance(item, Article)
+                    else Article(id="relink", headline="", body=[], entities=[item]) for item in items]
+        articles = [a for a in articles if any(e.link is None or e.link.needs_relink for e in a.entities)]
         done = 0
-        for item in items:
-            article = item if isinstance(item, Article) else Article(id="relink", headline="", body=[],
-                                                                       entities=[item])
-            todo = [e for e in article.entities if e.link is None or e.link.needs_relink]
-            if not todo:
-                continue
-            links = self.predict([article])[0]
+        for article, links in zip(articles, self.predict(articles)):
             for entity, link in zip(article.entities, links):
-                if entity in todo:
+                if entity.link is None or entity.link.needs_relink:
                     entity.link = link
                     done += not link.needs_relink
         return done
@@ -229,12 +237,12 @@ class Linker:
             found = self.sparql.lookup(literals)
         except WikidataUnavailable as exc:
             log.warning("Wikidata unreachable, entities are left for relink: %s", exc)
-            self._down = str(exc)
+            self._went_down()
             return {lit: None for lit in literals}
         except LinkingError as exc:  # the endpoint refused the query: report, finish the run
             log.error("Wikidata refused the look-up, entities are left for relink: %s", exc)
             self.stats["errors"] += 1
-            self._down = str(exc)
+            self._went_down()
             return {lit: None for lit in literals}
         self._store({self._sparql_key + lit: [i.to_json() for i in items] for lit, items in found.items()})
         return dict(found)
@@ -285,7 +293,7 @@ class Linker:
             items = self.api.get([q for qs in hits.values() for q in qs])
         except LinkingError as exc:
             log.warning("Wikidata API unreachable or refused, entities are left for relink: %s", exc)
-            self._down = str(exc)
+            self._went_down()
             for f in todo:
                 answers.api[f] = None
             return
