@@ -418,8 +418,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     dates = own or r.dates_in(local)
     if typ == "attack" and not own:
         # "ISIS claimed on Monday the attack ...": the claim's date is not the attack's
-        dates = [d for d in dates if _governor(d.root).lemma_ not in _REPORTING] or [
-            d for d in r.dates_in(sent_toks) if _governor(d.root).lemma_ not in _REPORTING and len(d.kb_id_) == 10]
+        dates = [d for d in dates if _governor(d.root).lemma_ not in _REPORTING]
+        if not dates and t.pos_ == "VERB":
+            dates = [d for d in r.dates_in(sent_toks)
+                     if _governor(d.root).lemma_ not in _REPORTING and len(d.kb_id_) == 10]
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
@@ -582,7 +584,7 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
     low = sent.text.lower()
     for tok in sent:
         e = r.by_token.get(tok.i)
-        if e is None or e.kind not in ("state", "organization"):
+        if e is None or e.kind not in ("state", "organization") or id(e) not in r.kept:
             continue
         head = tok.head
         # "ISIS claimed responsibility", "claimed by Hamas"
@@ -594,8 +596,8 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
             blamed.append(e)
         elif tok.dep_ == "nsubj" and head.lemma_ == "blame":
             continue
-        elif (head.i == t.i or head.head.i == t.i) and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent") \
-                and e.kind in ("state", "organization"):
+        elif (head.i == t.i and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent", "nmod")) or (
+                head.head.i == t.i and head.dep_ in ("nsubj", "agent") and tok.dep_ in ("amod", "compound", "poss")):
             perps.append(e)
         elif tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
                 head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet", "warplane", "force", "troops", "militant",
@@ -716,8 +718,8 @@ def _same_agreement(a: list[Mention], b: Mention) -> bool:
 
 def _same_attack(a: list[Mention], b: Mention) -> bool:
     da = next((m.date for m in a if m.date_in_sentence), None)
-    if b.date_in_sentence and _conflict(da, b.date):
-        return False
+    if b.date_in_sentence and b.section == "body" and _conflict(da, b.date):
+        return False  # a photo's date is when it was taken, not when the attack was
     return True
 
 
