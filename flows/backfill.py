@@ -28,18 +28,26 @@ def list_batches_task(settings: Settings, path: str, batch_size: int, since: dat
 
 @flow(name="backfill", log_prints=True)
 def backfill(
-    path: Annotated[str, Field(description="A folder of pages, or a .zip / .tar.gz archive of them.")],
-    pages_per_batch: Annotated[int, Field(ge=1, le=10000, description="Pages per ingest run.")] = 50,
-    since: Annotated[date | None, Field(description="Only files modified on or after this date.")] = None,
-    deployment: Annotated[str | None, Field(
-        description="Run each batch as a run of this deployment (e.g. 'ingest/manual') so several workers "
-                    "share the work; empty: run the batches here, one after another.")] = None,
-    linking: Annotated[bool, Field(description="Link entities to Wikidata now.")] = True,
-    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's.")] = None,
-    timeout_minutes: Annotated[float, Field(gt=0, description="Give up waiting for the batch runs after "
-                                                              "this long.")] = 360,
+    path: str,
+    pages_per_batch: Annotated[int, Field(ge=1, le=10000)] = 50,
+    since: date | None = None,
+    deployment: str | None = None,
+    linking: bool = True,
+    data_dir: str | None = None,
+    timeout_minutes: Annotated[float, Field(gt=0)] = 360,
 ) -> dict[str, Any]:
-    """Read a folder or archive of pages into the knowledge graph, in batches."""
+    """Read a folder or archive of pages into the knowledge graph, in batches.
+
+    Args:
+        path: A folder of pages, or a .zip / .tar.gz archive of them, readable by the workers.
+        pages_per_batch: Pages per ingest run.
+        since: Only files modified on or after this date.
+        deployment: Run each batch as a run of this deployment (e.g. 'ingest/manual') so that every
+            worker of the pool takes a share; empty: run the batches here, one after another.
+        linking: Link entities to Wikidata now.
+        data_dir: newsgraph's data folder on the worker; empty: the worker's.
+        timeout_minutes: Give up waiting for the batch runs after this long.
+    """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None)
     batches = list_batches_task(settings, path, pages_per_batch, since)

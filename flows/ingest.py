@@ -23,19 +23,22 @@ _runner = task_runner_from_env()
 
 @flow(name="ingest", log_prints=True, **({"task_runner": _runner} if _runner else {}))
 def ingest(
-    sources: Annotated[list[str], Field(
-        description="What to read: files, folders, http(s) URLs of pages, or RSS/Atom feed URLs. "
-                    "An entry '@feeds.txt' reads one source a line from that file in the data folder.",
-        min_length=1)],
-    batch_size: Annotated[int, Field(ge=1, le=5000, description="Articles per extract/link/load task.")] = 64,
-    linking: Annotated[bool, Field(description="Link entities to Wikidata now (off: leave them for the "
-                                               "nightly relink).")] = True,
-    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's "
-                                                      "NEWSGRAPH_DATA_DIR.")] = None,
-    publish_report: Annotated[bool, Field(description="Publish a summary table and a report as "
-                                                      "artifacts of this run.")] = True,
+    sources: Annotated[list[str], Field(min_length=1)],
+    batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
+    linking: bool = True,
+    data_dir: str | None = None,
+    publish_report: bool = True,
 ) -> dict[str, Any]:
-    """Read news sources into the knowledge graph: fetch, parse, extract, link, map, load."""
+    """Read news sources into the knowledge graph: fetch, parse, extract, link, map, load.
+
+    Args:
+        sources: What to read: files, folders, http(s) URLs of pages, or RSS/Atom feed URLs. An entry
+            '@feeds.txt' reads one source a line from that file in the data folder.
+        batch_size: Articles per extract/link/map/load task.
+        linking: Link entities to Wikidata now (off: leave them for the nightly relink).
+        data_dir: newsgraph's data folder on the worker; empty: the worker's NEWSGRAPH_DATA_DIR.
+        publish_report: Publish a summary table and a report (with example queries) as artifacts.
+    """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None, linking=linking)
     sources = expand_sources(settings, sources)

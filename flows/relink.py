@@ -26,11 +26,17 @@ def stale_pages_task(settings: Settings, max_pages: int) -> list[RawPage]:
 
 @flow(name="relink", log_prints=True)
 def relink(
-    max_pages: Annotated[int, Field(ge=1, description="Re-read at most this many pages per run.")] = 1000,
-    batch_size: Annotated[int, Field(ge=1, le=5000, description="Articles per task.")] = 64,
-    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's.")] = None,
+    max_pages: Annotated[int, Field(ge=1)] = 1000,
+    batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
+    data_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Link again the entities left unlinked, and replace their articles' graphs."""
+    """Link again the entities left unlinked, and replace their articles' graphs.
+
+    Args:
+        max_pages: Re-read at most this many pages per run.
+        batch_size: Articles per task.
+        data_dir: newsgraph's data folder on the worker; empty: the worker's.
+    """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None, linking=True)
     pages = stale_pages_task(settings, max_pages)

@@ -28,10 +28,15 @@ def validate_task(settings: Settings, graphs: list[tuple[str, str]]) -> list[Gra
 
 @flow(name="validate", log_prints=True)
 def validate_store(
-    batch_size: Annotated[int, Field(ge=1, le=10000, description="Article graphs per task.")] = 200,
-    data_dir: Annotated[str | None, Field(description="newsgraph's data folder; empty: the worker's.")] = None,
+    batch_size: Annotated[int, Field(ge=1, le=10000)] = 200,
+    data_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Check every article graph in the store against the SHACL shapes; report what does not conform."""
+    """Check every article graph in the store against the SHACL shapes; report what does not conform.
+
+    Args:
+        batch_size: Article graphs per task.
+        data_dir: newsgraph's data folder on the worker; empty: the worker's.
+    """
     settings = load_settings(data_dir=data_dir or None)
     graphs = list_graphs_task(settings)
     checks: list[GraphCheck] = []

@@ -27,8 +27,11 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 @pytest.fixture(autouse=True, scope="session")
 def prefect_harness() -> Iterator[None]:
     """Prefect's test harness (a temporary SQLite-backed API) for every test here (Prefect's testing guide)."""
+    import os
+
     from prefect.testing.utilities import prefect_test_harness
 
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # offline: no telemetry attempts
     with prefect_test_harness(server_startup_timeout=120):
         yield
 

@@ -1,0 +1,124 @@
+"""A person's manual run, in a real browser: open the Prefect UI, find the `ingest` deployment, start a
+custom run whose source is a page this test serves on loopback, watch it complete, then ask the
+read-only SPARQL endpoint for that page's articles.
+
+Playwright drives Debian's chromium (installed by scripts/setup.sh); nothing is downloaded. Every
+request that is not to loopback is blocked. Screenshots go to tests/artifacts/ (git-ignored).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from newsgraph.service import ServicePlan
+
+from .conftest import dev_pages
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+RUN_TIMEOUT_S = 300  # bound on waiting for the run; not an assertion about speed
+
+
+@pytest.fixture
+def browser_page(artifacts_dir: Path) -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run ./scripts/setup.sh")
+    profile = tempfile.mkdtemp(prefix="newsgraph-chromium-")
+    with sync_api.sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 1400, "height": 900})
+        blocked: list[str] = []
+
+        def loopback_only(route: object) -> None:
+            url = route.request.url  # type: ignore[attr-defined]
+            if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")):
+                route.continue_()  # type: ignore[attr-defined]
+            else:
+                blocked.append(url)
+                route.abort()  # type: ignore[attr-defined]
+
+        ctx.route("**/*", loopback_only)
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            try:
+                page.screenshot(path=str(artifacts_dir / "ui-last.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - the last picture is best effort
+                pass
+            ctx.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePlan, news_site: str,
+                                                              browser_page: object, artifacts_dir: Path) -> None:
+    page = browser_page
+    name = dev_pages(suffix=".html")[0].name
+    url = f"{news_site}/news/{name}"
+
+    page.goto(f"{service.ui_url}/deployments")  # type: ignore[attr-defined]
+    # the `manual` deployment of the `ingest` flow
+    row_link = page.get_by_role("link", name="manual", exact=True).first  # type: ignore[attr-defined]
+    row_link.wait_for()
+    page.screenshot(path=str(artifacts_dir / "ui-1-deployments.png"))  # type: ignore[attr-defined]
+    row_link.click()
+    page.get_by_role("link", name="ingest").first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Run", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("Custom run").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Add item").click()  # type: ignore[attr-defined]
+    page.locator("textarea").first.fill(url)  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts_dir / "ui-2-custom-run.png"), full_page=True)  # type: ignore[attr-defined]
+    run_name = page.locator("input[type=text]").first.input_value()  # type: ignore[attr-defined]
+    assert run_name, "the custom run form has no run name"
+    clicked = time.monotonic()
+    page.get_by_role("button", name="Submit").click()  # type: ignore[attr-defined]
+    # back on the deployment: the new run is listed (and a toast says it was created)
+    run_link = page.get_by_role("link", name=run_name).first  # type: ignore[attr-defined]
+    run_link.wait_for()
+    page.screenshot(path=str(artifacts_dir / "ui-3-submitted.png"))  # type: ignore[attr-defined]
+    run_link.click()
+    page.wait_for_url(re.compile(r"/runs/flow-run/"))  # type: ignore[attr-defined]
+
+    final = None
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        header = page.locator(".page-heading, header").first  # type: ignore[attr-defined]
+        text = header.inner_text() if header.count() else page.inner_text("body")  # type: ignore[attr-defined]
+        found = re.search(r"\b(Completed|Failed|Crashed|Cancelled)\b", text)
+        if found:
+            final = found.group(1)
+            break
+        page.wait_for_timeout(2000)  # type: ignore[attr-defined]
+        page.reload()  # type: ignore[attr-defined]
+    elapsed = time.monotonic() - clicked
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts_dir / "ui-4-run-finished.png"), full_page=True)  # type: ignore[attr-defined]
+    assert final == "Completed", f"the run ended {final or 'not within the bound'}; see tests/artifacts/"
+    # what a person looks at instead of the logs: the run's summary table and report
+    page.get_by_role("tab", name="Artifacts").or_(page.get_by_text("Artifacts", exact=True)).first.click()  # type: ignore[attr-defined]
+    page.get_by_text("ingest-summary").first.wait_for()  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts_dir / "ui-5-artifacts.png"), full_page=True)  # type: ignore[attr-defined]
+
+    resp = requests.get(service.endpoint_url, timeout=30, headers={"Accept": "application/sparql-results+json"},
+                        params={"query": f"""PREFIX ng: <https://w3id.org/newsgraph/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT ?headline WHERE {{ ?a a schema:NewsArticle ; schema:headline ?headline ; ng:page ?p .
+                         ?p ng:source "{url}" }}"""})
+    assert resp.status_code == 200, resp.text
+    got = [b["headline"]["value"] for b in resp.json()["results"]["bindings"]]
+    assert got, f"no article of {url} in the graph"
+    (artifacts_dir / "ui-timing.txt").write_text(
+        f"click to completed run: {elapsed:.1f} s; {len(got)} article(s) of {url} queryable\n")
