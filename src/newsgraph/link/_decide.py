@@ -3,12 +3,14 @@
 Pure functions over ``Item`` records; no I/O (spaCy's EntityLinker keeps ``predict`` apart from
 writing; here the look-ups are apart from the deciding).
 
-A candidate's score (0..~1.2) is
+A candidate's score (0..~1.4) is
 
 - **name match**: the best of the entity's surface forms: the item's label (1.0), an alias (0.92),
-  a demonym of a state (0.9), the capital of a state used for the state (0.72), a name the form is
-  part of (0.75, only from fuzzy search); a person's one-word form counts 0.72 of that ("Assad" or
-  "Salman" alone says less than a full name); +0.03 for each further form that agrees;
+  a demonym of a state (0.9), another romanisation of a person's name (0.88, "Mohammed"/"Mohamed"),
+  an alias less its title (0.85, "Salman" for "King Salman"), the capital of a state used for the
+  state (0.72), a name the form is the start or end of (0.75, only from fuzzy search); a person's
+  one-word form counts 0.72 of that ("Assad" or "Salman" alone says less than a full name), 0.85
+  with its title ("President Assad"); +0.03 for each further form that agrees;
 - **type** (never silently wrong): the item's instance-of must fit the entity's kind: human for a
   person, sovereign state/country for a state, a settlement, region or other geographic item for a
   place (an item with no instance-of but a country or coordinates counts, with a penalty), an
