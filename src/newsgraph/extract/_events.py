@@ -56,11 +56,24 @@ def _count(text: str, verbs: str, adjectives: str) -> int | None:
     return None
 
 
+_NONE_KILLED = re.compile(r"\b(no one|nobody|no people|none) (was|were|had been) (killed|hurt|injured|wounded)"
+                          r"|\bno (casualties|deaths|fatalities)\b", re.I)
+_TOLL = re.compile(rf"\b(?:death )?toll\b[^.;]{{0,40}}?\b(?:to|at|of|reached|stood at)\s+{_QUAL}({_NUM})\b", re.I)
+
+
 def killed_in(text: str) -> int | None:
+    """Deaths a sentence reports; a stated toll wins over a partial count, "no one was killed" is 0."""
+    m = _TOLL.search(text)
+    if m:
+        return words_to_int(m.group(1))
+    if _NONE_KILLED.search(text):
+        return 0
     return _count(text, "kill|killed|killing|kills|left", "killed|dead|died|were killed")
 
 
 def injured_in(text: str) -> int | None:
+    if _NONE_KILLED.search(text):
+        return 0
     return _count(text, "injured|injuring|wounded|wounding|injure|wound", "injured|wounded|hurt")
 
 
