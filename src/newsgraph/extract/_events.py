@@ -183,9 +183,12 @@ class Reader:
                 return e
         return None
 
-    def resolve_anaphors(self, tokens: list[Token], have: list[Entity]) -> list[Entity]:
+    def resolve_anaphors(self, tokens: list[Token], have: list[Entity], plural: bool = False) -> list[Entity]:
+        """People that pronouns and role nouns stand for; ``plural`` also reads "they"."""
         out: list[Entity] = []
         for t in tokens:
+            if plural and t.lower_ in ("they", "them") and t.tag_ == "PRP":
+                out += [p for p in self.pair_before(t) if p not in have + out]
             if t.lower_ in ("he", "him", "she", "her") and t.tag_ == "PRP":
                 out += self.persons_before(t, have + out)
             elif t.lower_ in ROLE_ANAPHORS and t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children):
@@ -477,7 +480,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         inside = {x.i for x in anchor.subtree}
         scope = local + [x for x in clause if x.i not in inside]
         people = r.ents_in(scope, "person")
-        people += r.resolve_anaphors(scope, people)
+        people += r.resolve_anaphors(scope, people, plural=True)
         signers = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
         party_toks = [x for x in scope if not _locative(x)]
         parties = r.ents_in(party_toks, "state") + [e for e in r.ents_in(party_toks, "organization")
