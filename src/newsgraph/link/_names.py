@@ -142,6 +142,20 @@ def respellings(form: str, limit: int = 4) -> list[str]:
     return out[:limit]
 
 
+_PARTICLE = re.compile(r"\b([Aa]l|[Ee]l)([- ])(?=\w)")
+
+
+def particle_variants(form: str) -> list[str]:
+    """Spellings of the Arabic article: 'al-Sharaa' -> 'Al-Sharaa', 'al Sharaa' (and back)."""
+    if not _PARTICLE.search(form):
+        return []
+    out = []
+    for particle, sep in (("al", "-"), ("Al", "-"), ("al", " "), ("Al", " ")):
+        out.append(_PARTICLE.sub(lambda m: (particle if m.group(1).lower() == "al" else
+                                            particle.replace("Al", "El").replace("al", "el")) + sep, form))
+    return [v for v in dict.fromkeys(out) if v != form]
+
+
 def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) -> list[str]:
     """The literals to look a surface form up under, most literal first (small and bounded).
 
@@ -173,6 +187,9 @@ def variants(form: str, kind: str, *, titles: tuple[str, ...] | list[str] = ()) 
             add(d)
     if kind in ("place", "organization") and not base.lower().startswith("the "):
         add("the " + base)  # "the Gulf", "the Hague"
+    if kind in ("person", "organization", "place") and len(tokens(base)) >= 2:
+        for v in particle_variants(strip_title(base) if kind == "person" else base):
+            add(v)
     if kind == "person" and len(tokens(strip_title(base))) >= 2:
         for v in respellings(strip_title(base)):
             add(v)
