@@ -112,8 +112,8 @@ def test_api_sends_maxlag_and_batches_ids(make, wikidata, ent, art, waits):
 
 
 def test_api_maxlag_and_errors_are_retried(make, wikidata, ent, art, waits):
-    wikidata.faults.extend(["maxlag", "429:0", "drop"])
-    linker = make(api=wikidata.api_url, attempts=4)
+    wikidata.faults.extend(["maxlag", "429:0", "drop", "hang", "502"])
+    linker = make(api=wikidata.api_url, attempts=6)
     e = ent("state", "Jordan")
     linker(art(e))
     assert e.link.qid == "Q810"
