@@ -31,6 +31,7 @@ from ._gazetteer import load_gazetteer
 from ._lexicon import FACILITY_HEADS
 
 STATES_KEY = "ng_states"
+_PLACE_NOUNS = {"city", "town", "port", "village", "province", "region", "district", "governorate", "county"}
 _SITE_MODIFIERS = {"presidential", "royal", "international", "air", "military", "grand"}
 DATES_KEY = "ng_dates"
 
@@ -65,6 +66,19 @@ class StateGazetteer:
         self.site_heads = PhraseMatcher(nlp.vocab, attr="LOWER")
         for head in sorted(FACILITY_HEADS):
             self.site_heads.add("SITE_HEAD", [nlp.make_doc(head)])
+
+    def _named_places(self, doc: Doc, ents: list[Span]) -> list[Span]:
+        """ "the port of Odesa", "the town of Jableh": a place the model did not tag."""
+        taken = {t.i for e in ents for t in e}
+        out = []
+        for tok in doc[:-2]:
+            if tok.lower_ in _PLACE_NOUNS and doc[tok.i + 1].lower_ == "of":
+                j = tok.i + 2
+                while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].is_title and j not in taken:
+                    j += 1
+                if j > tok.i + 2 and (j == len(doc) or doc[j].pos_ != "PROPN"):
+                    out.append(Span(doc, tok.i + 2, j, label="GPE"))
+        return out
 
     def _sites(self, doc: Doc) -> list[Span]:
         out = []
@@ -117,6 +131,7 @@ class StateGazetteer:
             if len(sp) < 2 or not sp[0].is_title:
                 continue
             new.append(sp)
+        new += self._named_places(doc, ents + new)
         new = filter_spans(new)
         kept = [e for e in ents if not any(e.start < n.end and e.end > n.start for n in new)]
         doc.ents = filter_spans(kept + new)

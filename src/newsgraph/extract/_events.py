@@ -140,7 +140,8 @@ class Reader:
             root = t
             while self.by_token.get(root.head.i) is e and root.head.i != root.i:
                 root = root.head
-            (modifiers if root.dep_ in ("compound", "amod", "nmod") and kind == "place" else out).append(e)
+            demote = root.dep_ in ("compound", "amod", "nmod") and kind == "place" and not _is_site(e)
+            (modifiers if demote else out).append(e)
         return out + [e for e in modifiers if e not in out]
 
     def persons_before(self, tok: Token, exclude: list[Entity], n: int = 1) -> list[Entity]:
@@ -453,7 +454,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
         places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
             r.ents_in(sent_toks, "place") if t.pos_ == "VERB" else [])
-    m.place = _best_place(places, prefer_town=(typ != "attack"))
+    m.place = _best_place(places)
     m.weak = t.pos_ != "VERB" and not m.date_in_sentence
     m.separate = any(w.lower_ in ("separate", "also", "other", "another", "bilateral") for w in local)
     if typ == "meeting":
@@ -650,9 +651,12 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     dated.sort(key=lambda m: (m.section != "body", -len(m.date or ""), m.trigger.i))
     if dated:
         ev.date = dated[0].date
-    placed = sorted([m for m in ms if m.place is not None], key=lambda m: (m.section == "headline", m.trigger.i))
+    placed = sorted([m for m in ms if m.place is not None],
+                    key=lambda m: (("body", "caption", "headline").index(m.section), m.trigger.i))
     if placed:
-        ev.place = placed[0].place.name  # type: ignore[union-attr]
+        towns = [m for m in placed if not _is_site(m.place)]  # type: ignore[arg-type]
+        best = towns[0] if towns and first.type != "attack" else placed[0]
+        ev.place = best.place.name  # type: ignore[union-attr]
     for m in ms:
         if ev.killed is None and m.killed is not None:
             ev.killed = m.killed
