@@ -75,7 +75,10 @@ class LookupCache:
                     raise LinkingError(f"link cache {self.path}: {exc}") from exc
                 for key, value, stored_at in rows:
                     if self._fresh(stored_at, now):
-                        val = json.loads(value)
+                        try:
+                            val = json.loads(value)
+                        except ValueError:  # a damaged row is a miss; the next answer replaces it
+                            continue
                         self._memo[key] = (stored_at, val)
                         out[key] = val
         return out
