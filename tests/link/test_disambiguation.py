@@ -25,6 +25,7 @@ def link(linker, art, *entities):
     ("state", ["Nigeria", "Nigerian"], "Q1033"),
     ("state", ["Turkish", "Ankara"], "Q43"),  # demonym and capital-as-metonym
     ("state", ["Moscow"], "Q159"),
+    ("state", ["Copenhagen"], "Q35"),  # not the Danish Realm, whose capital it also is
     ("state", ["Türkiye"], "Q43"),
     ("state", ["Iranians"], "Q794"),
     ("state", ["U.S."], "Q30"),

@@ -317,6 +317,8 @@ def decide(entity: Entity, lookups: list[Lookup], ctx: Context) -> Link:
     top = ok[0]
     if top.score < THRESHOLD:
         return Link(qid=NIL, score=top.score, method="nil:below-threshold", candidates=candidates)
-    if len(ok) > 1 and top.score - ok[1].score < MARGIN:
+    if len(ok) > 1 and top.score - ok[1].score < MARGIN and not (top.via == ok[1].via == "capital"):
+        # (a capital several states claim -- Amsterdam: the Netherlands and the Kingdom of the
+        # Netherlands -- stands for the most prominent of them)
         return Link(qid=NIL, score=top.score, method="nil:ambiguous", candidates=candidates)
     return Link(qid=top.item.qid, score=top.score, method=f"{top.source}:{top.via}", candidates=candidates)
