@@ -671,6 +671,9 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
                 ev.topics.append(tp)
     if ev.date is None and first.type != "attack":
         ev.date = first.fallback
+    if ev.place is not None and first.type == "meeting" and r.main_place and ev.date == r.lead_date \
+            and placed and _is_site(best.place):  # type: ignore[arg-type]
+        ev.place = r.main_place  # "at the presidential palace" on the day the photo shows: its town
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
         ev.place = p.name if p else (r.main_place if ev.date in (r.base, r.lead_date) else None)
@@ -744,14 +747,16 @@ def _same_attack(a: list[Mention], b: Mention) -> bool:
 
 
 def _main_place(r: Reader) -> str | None:
-    """Where the article's news happened: the first town its photo caption, else its lead, names."""
+    """Where the article's news happened: the first city its photo caption, else its lead, names."""
     for section in ("caption", "body"):
         for sent in r.doc.sents:
             if r.section(sent[0]) != section:
                 continue
-            towns = [e for e in r.ents_in(list(sent), "place") if not _is_site(e)]
-            if towns:
-                return towns[0].name
+            for tok in sent:
+                e = r.by_token.get(tok.i)
+                if e is not None and e.kind == "place" and id(e) in r.kept and tok.ent_type_ == "GPE" \
+                        and not _is_site(e):
+                    return e.name
             if section == "body":
                 break
     return None
