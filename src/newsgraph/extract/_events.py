@@ -472,7 +472,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                        for o in objs):
                 return None
         people = r.ents_in(clause, "person")
-        people += r.resolve_anaphors(clause, people)
+        if len(people) < 2:  # "he", "the king" stand in only for a missing party
+            people += r.resolve_anaphors(clause, people)
         m.participants = people
         if len(people) < 2:
             return None
