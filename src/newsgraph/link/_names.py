@@ -150,9 +150,11 @@ def particle_variants(form: str) -> list[str]:
     if not _PARTICLE.search(form):
         return []
     out = []
-    for particle, sep in (("al", "-"), ("Al", "-"), ("al", " "), ("Al", " ")):
-        out.append(_PARTICLE.sub(lambda m: (particle if m.group(1).lower() == "al" else
-                                            particle.replace("Al", "El").replace("al", "el")) + sep, form))
+    for upper, sep in ((False, "-"), (True, "-"), (False, " "), (True, " ")):
+        def swap(m: re.Match[str], upper: bool = upper, sep: str = sep) -> str:
+            word = m.group(1).lower()
+            return (word.capitalize() if upper else word) + sep
+        out.append(_PARTICLE.sub(swap, form))
     return [v for v in dict.fromkeys(out) if v != form]
 
 
