@@ -24,7 +24,10 @@ from ._components import STATES_KEY
 from ._gazetteer import Gazetteer
 from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
-_LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around"}
+_LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
+_GEO_HEADS = {"valley", "river", "sea", "mountains", "mountain", "desert", "strait", "bay", "gulf", "lake",
+              "island", "islands", "peninsula", "plateau", "heights", "strip", "bank", "province", "region"}
+_NOT_PEOPLE = {"accords", "accord", "agreement", "treaty", "pact", "declaration", "act", "plan"}
 _PARTICLES = {"al", "el", "al-", "el-", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "of", "the"}
 
 
@@ -166,9 +169,13 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             label = "PERSON"  # the model took the title in: "[Sultan Qaboos]" as ORG
         if label == "PERSON":
             core, cut = _strip_title(ent)
-            if not core.text or not any(c.isupper() for c in core.text[:1]):
+            if not core.text or not any(c.isupper() for c in core.text[:1]) or core[-1].lower_ in _NOT_PEOPLE:
                 continue
-            if core.root.dep_ == "pobj" and core.root.head.lower_ in _LOCATIVE and not cut:
+            root = core.root
+            while root.dep_ == "conj" and root.head.i != root.i:
+                root = root.head
+            if (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and not cut) or \
+                    core[-1].lower_ in _GEO_HEADS:
                 found.append(Found("place", core.text, core.start_char, core.end_char, sec, token_i=core.start,
                                    token_end=core.end))
                 continue
@@ -299,13 +306,20 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
         if not toks:
             continue
         target = None
+        best: tuple[int, int] = (-1, -1)
         for ctoks, ent in clusters:
             if toks == ctoks or _person_key_match(toks, ctoks):
-                if target is None or _last_start(ent, f.start) > _last_start(target[1], f.start):
-                    target = (ctoks, ent)
+                # "Crown Prince Mohammed" joins the crown prince, not another Mohammed; else the latest
+                shared = int(bool(set(" ".join(f.roles).split()) & set(" ".join(ent.roles).split()) - {"the"}))
+                key = (shared, _last_start(ent, f.start))
+                if key > best:
+                    best, target = key, (ctoks, ent)
         if target is None:
             ent = Entity(kind="person", name=f.text)
             clusters.append((toks, ent))
+        elif target[1].mentions and all(m.section == "headline" for m in target[1].mentions) \
+                and f.section != "headline" and toks == target[0]:
+            target[1].name = f.text
         else:
             ent = target[1]
             if toks == target[0] and _accented(f.text) and not _accented(ent.name):
