@@ -11,7 +11,7 @@ to the stock pipeline by name, and articles go through ``nlp.pipe`` in batches. 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .._models import Article, Section
 from ._components import add_components
@@ -19,7 +19,7 @@ from ._entities import collect, merge
 from ._events import find_events
 from ._gazetteer import load_gazetteer
 
-__all__ = ["Extractor", "make_extractor", "EXTRACTOR_VERSION"]
+__all__ = ["EXTRACTOR_VERSION", "Extractor", "make_extractor"]
 
 EXTRACTOR_VERSION = "newsgraph.extract v1"
 

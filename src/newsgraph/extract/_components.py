@@ -44,9 +44,7 @@ def paragraph_breaks(doc: Doc) -> Doc:
     RETURNS (Doc): the same document with sentence starts preset.
     """
     for tok in doc[:-1]:
-        if tok.is_space and "\n" in tok.text:
-            doc[tok.i + 1].is_sent_start = True
-        elif "\n\n" in tok.whitespace_ or (tok.text_with_ws.endswith("\n") and tok.i + 1 < len(doc)):
+        if tok.is_space and "\n" in tok.text or "\n\n" in tok.whitespace_ or (tok.text_with_ws.endswith("\n") and tok.i + 1 < len(doc)):
             doc[tok.i + 1].is_sent_start = True
     return doc
 
@@ -145,7 +143,7 @@ def make_state_gazetteer(nlp: Language, name: str) -> StateGazetteer:
 
 
 _WEEKDAY_RX = re.compile(r"^(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")$")
-_BARE_DATE = re.compile(r"^(the\s+)?(\d{1,3}|first|second|third|\w+th)$", re.I)
+_BARE_DATE = re.compile(r"^(the\s+)?(\d{1,3}|first|second|third|\w+th)$", re.IGNORECASE)
 
 
 def _base(published: str | None, caption_dates: list[str]) -> date | None:

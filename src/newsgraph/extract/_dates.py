@@ -101,7 +101,7 @@ def resolve(text: str, base: date | None, future: bool = False) -> str | None:
     for rx, mi, di in ((_ABS_MDY, 1, 2), (_ABS_DMY, 2, 1)):
         m = rx.search(t)
         if m and _month_num(m.group(mi)):
-            month, day = _month_num(m.group(mi)), int(m.group(di))
+            month, day = _month_num(m.group(mi)) or 1, int(m.group(di))
             year = int(m.group(3)) if m.group(3) else None
             if year is None:
                 if base is None:
@@ -113,7 +113,7 @@ def resolve(text: str, base: date | None, future: bool = False) -> str | None:
                 except ValueError:
                     return None
             try:
-                return date(year, month, day).isoformat()  # type: ignore[arg-type]
+                return date(year, month, day).isoformat()
             except ValueError:
                 return None
     m = _MONTH_YEAR.search(t)
@@ -165,8 +165,9 @@ def resolve(text: str, base: date | None, future: bool = False) -> str | None:
             return f"{base.year - n:04d}"
         # months without a day: "last June", "in November", "this March"
         for i, w in enumerate(words):
-            month = _month_num(w) if w in MONTHS or w in _MONTH_ABBR else None
-            if month and not (w == "may" and t.split()[0].islower()):
+            found_month = _month_num(w) if w in MONTHS or w in _MONTH_ABBR else None
+            if found_month and not (w == "may" and t.split()[0].islower()):
+                month = found_month
                 prev = words[i - 1] if i else ""
                 year = base.year
                 if prev in ("last", "previous", "past"):

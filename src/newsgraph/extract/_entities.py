@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from .._models import Entity, EntityKind, Mention, Section
+from .._models import Entity, Mention, Section
 from ._components import STATES_KEY
 from ._gazetteer import Gazetteer
 from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
@@ -50,7 +50,7 @@ def name_tokens(text: str) -> list[str]:
 class Found:
     """One mention of an entity, before merging."""
 
-    kind: EntityKind
+    kind: str  # an EntityKind, or "norp" until a nationality-tagged name is retyped
     text: str
     start: int  # char offsets in the doc
     end: int
@@ -97,7 +97,7 @@ def _strip_title(span: Span) -> tuple[Span, list[str]]:
     return span.doc[start:end], cut
 
 
-def _role_before(span: Span, state_at: dict[int, Entity]) -> tuple[list[str], str | None]:
+def _role_before(span: Span, state_at: dict[int, str]) -> tuple[list[str], str | None]:
     """Titles written before a name: "Iran's Foreign Minister X" -> (["foreign minister"], "Iran")."""
     doc = span.doc
     i = span.start - 1
@@ -120,7 +120,7 @@ def _role_before(span: Span, state_at: dict[int, Entity]) -> tuple[list[str], st
             j = i
             while j > 0 and doc[j - 1].ent_iob_ == "I" and doc[j - 1].ent_type_ == "ORG":
                 j -= 1
-            role_of = doc[j:i + 1].text if doc[j].ent_iob_ == "B" or j == i else doc[j:i + 1].text
+            role_of = doc[j:i + 1].text  # "UN Secretary-General X": the organization's
             break
         elif tok.lower_ in ("'s", "’s") or tok.is_punct:
             break
@@ -311,9 +311,9 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
             if toks == ctoks or _person_key_match(toks, ctoks):
                 # "Crown Prince Mohammed" joins the crown prince, not another Mohammed; else the latest
                 shared = int(bool(set(" ".join(f.roles).split()) & set(" ".join(ent.roles).split()) - {"the"}))
-                key = (shared, _last_start(ent, f.start))
-                if key > best:
-                    best, target = key, (ctoks, ent)
+                rank = (shared, _last_start(ent, f.start))
+                if rank > best:
+                    best, target = rank, (ctoks, ent)
         if target is None:
             ent = Entity(kind="person", name=f.text)
             clusters.append((toks, ent))
@@ -342,9 +342,10 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
             if f.kind != kind:
                 continue
             key = fold(f.name or f.text)
-            ent = groups.get(key)
-            if ent is None:
-                ent = groups[key] = Entity(kind=kind, name=f.name or f.text)  # type: ignore[arg-type]
+            found_ent = groups.get(key)
+            if found_ent is None:
+                found_ent = groups[key] = Entity(kind=kind, name=f.name or f.text)
+            ent = found_ent
             ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
             _map(by_token, f, ent)
         # the Title-Case headline alone is no evidence ("UAE President Flies to Doha")

@@ -22,9 +22,18 @@ from spacy.tokens import Doc, Span, Token
 from .._models import Entity, Event, Evidence, Modality, Section
 from ._components import DATES_KEY
 from ._dates import words_to_int
-from ._lexicon import (FACILITY_HEADS, AGREEMENT_NOUNS, AGREEMENT_VERBS, ATTACK_NOUNS, ATTACK_VERBS, DENIAL_LEMMAS,
-                       HYPOTHETICAL_LEMMAS, MEETING_NOUNS, MEETING_VERBS, PHONE_WORDS, PLANNED_LEMMAS,
-                       ROLE_ANAPHORS)
+from ._lexicon import (
+    AGREEMENT_NOUNS,
+    ATTACK_NOUNS,
+    ATTACK_VERBS,
+    DENIAL_LEMMAS,
+    FACILITY_HEADS,
+    HYPOTHETICAL_LEMMAS,
+    MEETING_VERBS,
+    PHONE_WORDS,
+    PLANNED_LEMMAS,
+    ROLE_ANAPHORS,
+)
 
 _FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
 _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
@@ -57,8 +66,8 @@ def _count(text: str, verbs: str, adjectives: str) -> int | None:
 
 
 _NONE_KILLED = re.compile(r"\b(no one|nobody|no people|none) (was|were|had been) (killed|hurt|injured|wounded)"
-                          r"|\bno (casualties|deaths|fatalities)\b", re.I)
-_TOLL = re.compile(rf"\b(?:death )?toll\b[^.;]{{0,40}}?\b(?:to|at|of|reached|stood at)\s+{_QUAL}({_NUM})\b", re.I)
+                          r"|\bno (casualties|deaths|fatalities)\b", re.IGNORECASE)
+_TOLL = re.compile(rf"\b(?:death )?toll\b[^.;]{{0,40}}?\b(?:to|at|of|reached|stood at)\s+{_QUAL}({_NUM})\b", re.IGNORECASE)
 
 
 def killed_in(text: str) -> int | None:
@@ -208,9 +217,6 @@ class Reader:
 
     def date_before(self, tok: Token) -> str | None:
         """The latest date named earlier in the same paragraph."""
-        para_start = tok.sent.start
-        for s in self.doc.sents:
-            pass
         before = [d for d in self.dates if d.end <= tok.i and "\n" not in self.doc[d.end:tok.i].text]
         return before[-1].kb_id_ if before else None
 
@@ -615,9 +621,7 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
         elif tok.dep_ == "nsubj" and head.lemma_ == "blame":
             continue
         elif (head.i == t.i and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent", "nmod")) or (
-                head.head.i == t.i and head.dep_ in ("nsubj", "agent") and tok.dep_ in ("amod", "compound", "poss")):
-            perps.append(e)
-        elif tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
+                head.head.i == t.i and head.dep_ in ("nsubj", "agent") and tok.dep_ in ("amod", "compound", "poss")) or tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
                 head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet", "warplane", "force", "troops", "militant",
                                                "rebel", "gunman", "fighter", "aircraft", "plane"}
                 and head.dep_ in ("nsubj", "agent") and head.head.i == t.i)):
@@ -635,11 +639,15 @@ def _unique(items: list[Entity]) -> list[Entity]:
     return out
 
 
+def names(entities: list[Entity]) -> list[str]:
+    """Entity names, each once, in order."""
+    return list(dict.fromkeys(e.name for e in entities))
+
+
 def _to_event(r: Reader, ms: list[Mention]) -> Event:
     first = ms[0]
     doc = r.doc
     ev = Event(type=first.type)  # type: ignore[arg-type]
-    names = lambda es: list(dict.fromkeys(e.name for e in es))  # noqa: E731
     ev.participants = names([p for m in ms for p in m.participants]) if first.type != "attack" else []
     if first.type == "meeting":
         ev.participants = names(max((m.participants for m in ms), key=len))
@@ -647,7 +655,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     ev.perpetrators = names([p for m in ms for p in m.perpetrators])
     ev.blamed = names([p for m in ms for p in m.blamed])
     if not ev.perpetrators and ev.blamed:
-        ev.perpetrators = list(ev.blamed)  # attributed by the authorities quoted; see README
+        ev.perpetrators = list(ev.blamed)  # attributed by those quoted: see the module docstring
     dated = [m for m in ms if m.date_in_sentence]
     dated.sort(key=lambda m: (m.section != "body", -len(m.date or ""), m.trigger.i))
     if dated:
@@ -731,7 +739,6 @@ def _same_meeting(a: list[Mention], b: Mention) -> bool:
 def _same_agreement(a: list[Mention], b: Mention) -> bool:
     pa = {p.name for m in a for p in m.participants}
     pb = {p.name for p in b.participants}
-    da, db = a[0].date, b.date
     da = next((m.date for m in a if m.date_in_sentence), a[0].fallback)
     if b.section == "body" and _conflict(da, _own_date(b)):
         return False
