@@ -193,10 +193,13 @@ class Reader:
                 return e
         return None
 
-    def resolve_anaphors(self, tokens: list[Token], have: list[Entity], plural: bool = False) -> list[Entity]:
+    def resolve_anaphors(self, tokens: list[Token], have: list[Entity], plural: bool = False,
+                         pronouns: bool = True) -> list[Entity]:
         """People that pronouns and role nouns stand for; ``plural`` also reads "they"."""
         out: list[Entity] = []
         for t in tokens:
+            if not pronouns and (t.tag_ == "PRP" or t.lower_ in ("two", "leaders", "presidents", "men", "sides")):
+                continue
             if plural and t.lower_ in ("they", "them") and t.tag_ == "PRP":
                 out += [p for p in self.pair_before(t) if p not in have + out]
             if t.lower_ in ("he", "him", "she", "her") and t.tag_ == "PRP":
@@ -469,17 +472,23 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             m.modality, m.why = "negated", "phone call, not a meeting"
         if any(c.lower_ in ("indirect", "proximity", "virtual", "online") for c in t.children):
             m.modality, m.why = "negated", f"{t.text} without the parties meeting"
+        misparsed = t.pos_ == "VERB" and t.dep_ in ("amod", "compound") and t.i > 0 and (
+            r.by_token.get(t.i - 1) is not None and r.by_token[t.i - 1].kind == "person")  # "after Trump hosted X"
+        if misparsed:
+            clause = [x for x in sent if t.i - 3 <= x.i <= t.i + 8]
         if t.pos_ == "VERB" and t.lemma_ in ("receive", "host", "welcome", "greet", "visit"):
             objs = [c for c in t.children if c.dep_ in ("dobj", "nsubjpass", "agent")]
             objs += [g for c in t.children if c.dep_ == "agent" for g in c.children]
+            if misparsed:
+                objs = [x for x in clause if x.i > t.i]
             if not any(r.by_token.get(o.i) is not None and r.by_token[o.i].kind in ("person", "state")
                        or o.lower_ in ("him", "her", "he", "she", "them", "leader", "king", "emir",
                                        "president", "minister", "prince")
                        for o in objs):
                 return None
         people = r.ents_in(clause, "person")
-        if len(people) < 2:  # "he", "the king" stand in only for a missing party
-            people += r.resolve_anaphors(clause, people)
+        # "the king" names a party outright; "he" stands in only for a missing one
+        people += r.resolve_anaphors(clause, people, pronouns=len(people) < 2)
         m.participants = people
         if len(people) < 2:
             return None
