@@ -40,6 +40,12 @@ def test_one_named_graph_per_article_and_one_entities_graph(three_graphs) -> Non
         assert g.iri == graph_iri(g.article_id)
 
 
+def test_the_extractor_is_described_once_in_the_shared_graph(meeting: Article) -> None:
+    g = article_graph(meeting, extracted_at=EXTRACTED_AT)
+    assert ask(g.entity_quads, 'ASK { ?x a ng:Extractor ; rdfs:label "newsgraph.RuleExtractor.v1 0.1.0" }')
+    assert not ask(g.quads, "ASK { ?x a ng:Extractor }")
+
+
 def test_entity_facts_live_only_in_the_entities_graph(meeting: Article) -> None:
     g = article_graph(meeting, extracted_at=EXTRACTED_AT)
     labels_or_same = {"http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2000/01/rdf-schema#label"}
@@ -135,7 +141,7 @@ def test_evidence_offsets_point_into_the_article_text(three_graphs) -> None:  # 
 
 def test_provenance_of_the_article_graph(meeting: Article) -> None:
     g = article_graph(meeting, extracted_at=EXTRACTED_AT)
-    assert ask(g.quads, f"""ASK {{ <{g.iri}> a ng:ArticleGraph ; ng:describes <{g.article_iri}> ;
+    assert ask([*g.quads, *g.entity_quads], f"""ASK {{ <{g.iri}> a ng:ArticleGraph ; ng:describes <{g.article_iri}> ;
         prov:generatedAtTime "2026-11-26T23:00:00Z"^^xsd:dateTime ; prov:wasDerivedFrom ?page ;
         prov:wasGeneratedBy ?run .
       ?run a ng:Extraction ; prov:used ?page ; prov:endedAtTime "2026-11-26T23:00:00Z"^^xsd:dateTime ;

@@ -5,8 +5,9 @@
 
 An :class:`ArticleGraph` holds two sets of quads: ``quads`` for the article's own named graph
 (the article, its mentions, link decisions, events, evidence and provenance) and ``entity_quads``
-for the one shared entities graph (each entity's types, label and ``owl:sameAs``), so entity facts
-are stored once instead of once per article (Oxigraph's union default graph does not de-duplicate).
+for the one shared entities graph (each entity's types, label and ``owl:sameAs``, and the
+extractor's description), so shared facts are stored once instead of once per article (Oxigraph's
+union default graph does not de-duplicate: copies multiply the rows of naive queries).
 
 pyoxigraph writes every term (JSON-LD parsing here, the store later); rdflib only reads, for
 pySHACL. Never mix the two as writers of the same terms: rdflib rewrites ``…Z`` date-times.

@@ -203,9 +203,11 @@ def documents(article: Article, *, extracted_at: str) -> tuple[dict[str, Any], d
     software_name = article.extractor or "unknown"
     software = ns.software_iri(software_name)
     activity = f"{ns.ID}extraction/{aid}"
+    # the extractor is described once, in the shared graph (its label in every article graph would
+    # multiply rows in the union default graph, like entity labels)
+    software_node = {"id": software, "type": ["ng:Extractor"], "label": software_name}
     nodes += [
         page_node,
-        {"id": software, "type": ["ng:Extractor"], "label": software_name},
         {"id": activity, "type": ["ng:Extraction"], "used": page, "ended_at": extracted,
          "associated_with": software},
         {"id": graph, "type": ["ng:ArticleGraph"], "describes": art, "derived_from": page,
@@ -299,6 +301,7 @@ def documents(article: Article, *, extracted_at: str) -> tuple[dict[str, Any], d
         entity_nodes[node["id"]] = node
     for iri, extra in res.extra.items():
         entity_nodes.setdefault(iri, extra)
+    entity_nodes[software] = software_node
 
     ctx = context()
     return ({"@context": ctx, "@id": graph, "@graph": nodes},
