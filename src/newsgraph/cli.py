@@ -149,6 +149,59 @@ def extract(pages_dir: Path, out_dir: Path, data_dir: Path | None, no_link: bool
     click.echo(f"wrote {len(by_page)} page file(s) to {out_dir}", err=True)
 
 
+# ---- relink / validate --------------------------------------------------------------------
+def _run_flow(fn: Callable[..., Any], **params: Any) -> Any:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        return fn(**params)
+    except NewsgraphError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@data_dir_option
+@click.option("--max-pages", default=1000, show_default=True, help="Re-read at most this many pages.")
+@click.option("--batch-size", default=64, show_default=True, help="Articles per task.")
+def relink(data_dir: Path | None, max_pages: int, batch_size: int) -> None:
+    """Link again the entities left unlinked (Wikidata was unreachable, or linking was off):
+    the Prefect flow `relink`. Their articles' graphs are replaced, nothing is duplicated.
+
+    \b
+    Example:
+        newsgraph relink
+    """
+    from flows.relink import relink as relink_flow
+
+    settings = _settings(data_dir=data_dir)
+    summary = _run_flow(relink_flow, max_pages=max_pages, batch_size=batch_size, data_dir=str(settings.data_dir))
+    _echo_set_aside(summary["set_aside"])
+    click.echo(f"pages re-read: {summary['pages']}  articles: {summary['articles']}  entities: "
+               f"{summary['entities']} ({summary['linked_entities']} linked)  store: {summary['store_quads']}")
+
+
+@cli.command()
+@data_dir_option
+def validate(data_dir: Path | None) -> None:
+    """Check every article graph in the store against the SHACL shapes: the Prefect flow `validate`.
+
+    Exits non-zero when a graph does not conform.
+
+    \b
+    Example:
+        newsgraph validate
+    """
+    from flows.validate import validate_store
+
+    settings = _settings(data_dir=data_dir)
+    result = _run_flow(validate_store, data_dir=str(settings.data_dir))
+    for graph in result["violating"]:
+        click.secho(f"does not conform: {graph}", fg="red", err=True)
+    click.echo(f"article graphs: {result['graphs']}  conform: {result['conform']}")
+    if result["violating"]:
+        raise SystemExit(1)
+
+
 # ---- query --------------------------------------------------------------------------------
 @cli.command()
 @click.argument("sparql")
