@@ -30,6 +30,7 @@ FRIDAY = date(2024, 3, 8)  # a Friday
     ("May 16, 2017", "2017-05-16"),
     ("4 February 2025", "2025-02-04"),
     ("in 1979", "1979"),
+    ("a week after", "2024-03-01"),       # "came a week after X hosted Y": a week before the base
 ])
 def test_resolves_against_the_base(text: str, expected: str) -> None:
     assert resolve(text, FRIDAY) == expected

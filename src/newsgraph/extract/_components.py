@@ -166,6 +166,10 @@ def date_mentions(doc: Doc) -> list[Span]:
             spans.append(doc[start:tok.i + 1])
     out = []
     for sp in list(spans):
+        # "a week" + "after": a relative date the model cuts short
+        if sp.end < len(doc) and doc[sp.end].lower_ in ("after", "before") and re.fullmatch(
+                r"(a|an|one|two|three|four|five|six|seven|\d+) (day|week)s?", sp.text.lower()):
+            sp = doc[sp.start:sp.end + 1]
         # "October 7" + ", 2023": the model often leaves the year out of the entity
         end = sp.end
         if end + 1 < len(doc) and doc[end].text == "," and re.fullmatch(r"(19|20)\d\d", doc[end + 1].text):

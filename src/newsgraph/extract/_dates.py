@@ -150,6 +150,11 @@ def resolve(text: str, base: date | None, future: bool = False) -> str | None:
                 y, mo = _shift_month(base.year, base.month, step)
                 return f"{y:04d}-{mo:02d}"
             return None  # a week is too vague for a day
+        m = re.fullmatch(r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+) (day|week)s? (after|before)", low)
+        if m:  # "came a week after X hosted Y": X is the article's day, Y a week earlier
+            n = words_to_int(m.group(1)) or 0
+            days = n * (7 if m.group(2) == "week" else 1)
+            return (base - timedelta(days=days) if m.group(3) == "after" else base + timedelta(days=days)).isoformat()
         m = re.search(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+"
                       r"(day|week|month|year)s?\s+(ago|earlier|before)\b", low)
         if m:

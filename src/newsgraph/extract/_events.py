@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from .._models import Entity, Event, Evidence, Modality, Section
 from ._components import DATES_KEY
 from ._dates import words_to_int
+from ._gazetteer import load_gazetteer
 from ._lexicon import (
     AGREEMENT_NOUNS,
     ATTACK_NOUNS,
@@ -456,9 +457,12 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     m.fallback_local = local_fallback is not None
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
+    if not places and t.pos_ == "VERB" and t.dep_ in ("amod", "compound"):  # misparsed verb: its window
+        places = r.ents_in([x for x in sent if t.i < x.i <= t.i + 10 and x.head.lower_ in ("in", "at")
+                            or (x.head.head.lower_ in ("in", "at") and t.i < x.i <= t.i + 10)], "place")
     if not places and typ == "agreement":
-        places = r.ents_in([y for x in local if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
-                            for y in x.subtree if y.ent_type_ == "GPE"], "place")
+        places = r.ents_in([y for x in t.subtree if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
+                            for y in x.subtree if y.ent_type_ in ("GPE", "FAC")], "place")
     if typ == "attack":
         target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
         places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
@@ -587,6 +591,12 @@ def _where(t: Token, anchor: Token) -> list[Token]:
 _SITE_WORDS = FACILITY_HEADS | {"house", "office", "kremlin", "hall", "building", "compound", "center", "centre"}
 
 
+def _is_seat(e: Entity) -> bool:
+    """A seat of government ("White House", "Kremlin"): a place researchers code as such."""
+    forms = load_gazetteer().by_text()
+    return any(forms.get(m.text) is not None and forms[m.text].via == "seat" for m in e.mentions)
+
+
 def _is_site(e: Entity) -> bool:
     return e.name.split()[-1].lower() in _SITE_WORDS
 
@@ -690,7 +700,7 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     if ev.date is None and first.type != "attack":
         ev.date = first.fallback
     if ev.place is not None and first.type == "meeting" and r.main_place and ev.date == r.lead_date \
-            and placed and _is_site(best.place):  # type: ignore[arg-type]
+            and placed and _is_site(best.place) and not _is_seat(best.place):  # type: ignore[arg-type]
         ev.place = r.main_place  # "at the presidential palace" on the day the photo shows: its town
     if ev.place is None and first.type != "attack":
         p = r.place_before(first.trigger)
