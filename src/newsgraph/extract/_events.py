@@ -461,8 +461,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         places = r.ents_in([x for x in sent if t.i < x.i <= t.i + 10 and x.head.lower_ in ("in", "at")
                             or (x.head.head.lower_ in ("in", "at") and t.i < x.i <= t.i + 10)], "place")
     if not places and typ == "agreement":
-        places = r.ents_in([y for x in t.subtree if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
-                            for y in x.subtree if y.ent_type_ in ("GPE", "FAC")], "place")
+        places = r.ents_in([y for x in local if x.dep_ == "pobj" and x.head.lower_ in ("in", "at")
+                            for y in x.subtree if y.ent_type_ == "GPE"], "place")
     if typ == "attack":
         target = [x for c in t.children if c.dep_ == "dobj" for x in c.subtree]
         places = r.ents_in(target, "place") or places or r.ents_in(local, "place") or (
