@@ -17,10 +17,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy
 
 from newsgraph import _progress
-from newsgraph._models import Article, RawPage
+from newsgraph._models import Article, RawPage, SetAside
 from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, batched, extract_articles,
                                 fetch_pages, link_articles, load_graphs, map_articles, parse_pages)
 from newsgraph.runs import extract_cache_key, report_markdown, summary_rows
+from newsgraph.archive import Quarantine
+from newsgraph.errors import LoadError
 from newsgraph.settings import Settings
 
 EXTRACT_CACHE = CacheKeyFnPolicy(cache_key_fn=extract_cache_key) + TASK_SOURCE
@@ -86,9 +88,30 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
     for linked, mapped in pending:
         result = mapped.result()
         summary.set_aside.extend(result.set_aside)
-        written, size = load_task(settings, result)
+        articles = linked.result()
+        try:
+            written, size = load_task(settings, result)
+        except LoadError as exc:  # after the task's retries: report what was not loaded, go on
+            summary.set_aside.extend(not_loaded(settings, articles, exc))
+            summary.not_loaded.extend(exc.not_loaded or [g.article_id for g in result.graphs])
+            written, size = 0, summary.store_quads
         summary.quads_written += written
         summary.store_quads = size
-        articles = linked.result()
         summary.add_articles(articles)
         _progress.advance("articles", len(articles))
+
+
+def not_loaded(settings: Settings, articles: list[Article], exc: LoadError) -> list[SetAside]:
+    """One set-aside record (stage "load", also in quarantine/) per article the store did not take."""
+    ids = set(exc.not_loaded) if exc.not_loaded else {a.id for a in articles}
+    quarantine = Quarantine(settings.quarantine_dir)
+    out = []
+    for a in articles:
+        if a.id in ids:
+            item = SetAside(source=a.source, reason=f"article {a.id} not loaded: {exc.message}", stage="load")
+            try:
+                quarantine.put(item)
+            except LoadError:  # the disk is full too: the run's report still names it
+                pass
+            out.append(item)
+    return out

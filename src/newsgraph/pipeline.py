@@ -12,6 +12,7 @@ Each function has one job and a stated contract; the CLI and the Prefect flows o
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ._models import Article, RawPage, SetAside
 from .archive import Quarantine, RawArchive
-from .errors import InputError, NewsgraphError, ValidationError
+from .errors import InputError, LoadError, NewsgraphError, ValidationError
 from .fetch import Fetcher, utcnow
 from .parse import parse_page
 from .settings import Settings
@@ -60,6 +61,7 @@ class RunSummary:
     quads_written: int = 0
     store_quads: int = 0
     set_aside: list[SetAside] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)  # article ids the store did not take (re-run them)
     seconds: float = 0.0
 
     def add_articles(self, articles: Sequence[Article]) -> None:
@@ -77,6 +79,7 @@ class RunSummary:
             "events_by_type": dict(self.events), "non_events": self.non_events,
             "quads_written": self.quads_written, "store_quads": self.store_quads,
             "set_aside": [{"source": s.source, "stage": s.stage, "reason": s.reason} for s in self.set_aside],
+            "not_loaded": list(self.not_loaded),
             "seconds": round(self.seconds, 2),
         }
 
@@ -183,13 +186,46 @@ def map_articles(settings: Settings, articles: list[Article], *, extracted_at: s
 
 
 # ---- load -------------------------------------------------------------------------------
-def load_graphs(settings: Settings, graphs: list["ArticleGraph"]) -> tuple[int, int]:
-    """Publish article graphs (replacing earlier versions atomically). Returns (written, store size)."""
+#: How long a load waits for the embedded store while another process (another run) writes it.
+STORE_LOCK_WAIT = 600.0
+#: Article graphs per store transaction (and per SPARQL Update request).
+LOAD_BATCH = 100
+
+
+def open_for_writing(settings: Settings, *, wait: float = STORE_LOCK_WAIT) -> Any:
+    """The store, open for writing. The embedded store has one writer process at a time: while
+    another run holds it, wait (bounded by ``wait`` seconds), then raise StoreLocked."""
+    from .errors import StoreLocked
     from .store import open_store
 
-    store = open_store(settings)
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return open_store(settings)
+        except StoreLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(1.0, pause * 2)
+
+
+def load_graphs(settings: Settings, graphs: list["ArticleGraph"]) -> tuple[int, int]:
+    """Publish article graphs (replacing earlier versions atomically). Returns (written, store size).
+
+    Each batch of ``LOAD_BATCH`` graphs is one transaction: a failure leaves every article either
+    in its old or in its new state. Raises LoadError whose ``not_loaded`` lists the article ids of
+    the batch that failed and of every batch after it (the ones before it are in the store).
+    """
+    store = open_for_writing(settings)
+    written = 0
     try:
-        written = store.publish(graphs) if graphs else 0
+        for i in range(0, len(graphs), LOAD_BATCH):
+            try:
+                written += store.publish(graphs[i:i + LOAD_BATCH])
+            except LoadError as exc:
+                exc.not_loaded = [g.article_id for g in graphs[i:]]
+                raise
         return written, store.count()
     finally:
         store.close()
