@@ -142,7 +142,7 @@ def make_state_gazetteer(nlp: Language, name: str) -> StateGazetteer:
     return StateGazetteer(nlp, name)
 
 
-_WEEKDAY_RX = re.compile(r"^(" + "|".join(w.capitalize() for w in WEEKDAYS) + r")$")
+_WEEKDAY_NAMES = frozenset(w.capitalize() for w in WEEKDAYS)
 _BARE_DATE = re.compile(r"^(the\s+)?(\d{1,3}|first|second|third|\w+th)$", re.IGNORECASE)
 
 
@@ -161,7 +161,7 @@ def date_mentions(doc: Doc) -> list[Span]:
     spans = [e for e in doc.ents if e.label_ in ("DATE", "TIME")]
     covered = {t.i for e in spans for t in e}
     for tok in doc:
-        if tok.i not in covered and _WEEKDAY_RX.match(tok.text):
+        if tok.text in _WEEKDAY_NAMES and tok.i not in covered:
             start = tok.i - 1 if tok.i > 0 and doc[tok.i - 1].lower_ in ("last", "next", "this") else tok.i
             spans.append(doc[start:tok.i + 1])
     out = []

@@ -15,6 +15,7 @@ agree (meetings, agreements), or, for attacks, unless a mention names another da
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -25,17 +26,22 @@ from ._dates import words_to_int
 from ._gazetteer import load_gazetteer
 from ._lexicon import (
     AGREEMENT_NOUNS,
+    AGREEMENT_VERBS,
     ATTACK_NOUNS,
     ATTACK_VERBS,
     DENIAL_LEMMAS,
     FACILITY_HEADS,
     HYPOTHETICAL_LEMMAS,
+    MEETING_NOUNS,
     MEETING_VERBS,
     PHONE_WORDS,
     PLANNED_LEMMAS,
     ROLE_ANAPHORS,
 )
 
+_TRIGGER_WORDS = (MEETING_VERBS | MEETING_NOUNS | ATTACK_VERBS | ATTACK_NOUNS | AGREEMENT_VERBS | AGREEMENT_NOUNS
+                  | {"blow", "fire", "meets", "talks", "attacks", "strikes", "bombings", "airstrikes", "bombers",
+                     "gunmen", "blasts", "explosions", "raids", "assaults", "ambushes", "shootings", "massacres"})
 _FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
 _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
 _REPORTING = _SPEECH | {"claim", "deny", "condemn", "blame", "confirm", "warn", "vow", "declare"}
@@ -124,6 +130,14 @@ class Reader:
         self.entities = entities
         self.by_token = by_token
         self.kept = {id(e) for e in entities}
+        # paragraph number of every token, and the token positions of people, for quick look-backs
+        self.para: list[int] = []
+        n = 0
+        for t in doc:
+            self.para.append(n)
+            if "\n" in t.text or "\n" in t.whitespace_:
+                n += 1
+        self.person_at = sorted(i for i, e in by_token.items() if e.kind == "person" and id(e) in self.kept)
         self.sections = sections
         self.dates = list(doc.spans.get(DATES_KEY, []))
         self.base = doc.user_data.get("ng_base")
@@ -143,29 +157,34 @@ class Reader:
         """The article's entities of ``kind`` named in ``tokens``; heads of phrases before modifiers."""
         out: list[Entity] = []
         modifiers: list[Entity] = []
+        seen: set[int] = set()
         for t in tokens:
             e = self.by_token.get(t.i)
-            if e is None or e.kind != kind or id(e) not in self.kept or e in out or e in modifiers:
+            if e is None or e.kind != kind or id(e) not in self.kept or id(e) in seen:
                 continue
+            seen.add(id(e))
             root = t
             while self.by_token.get(root.head.i) is e and root.head.i != root.i:
                 root = root.head
             demote = root.dep_ in ("compound", "amod", "nmod") and kind == "place" and not _is_site(e)
             (modifiers if demote else out).append(e)
-        return out + [e for e in modifiers if e not in out]
+        return out + modifiers
 
     def persons_before(self, tok: Token, exclude: list[Entity], n: int = 1) -> list[Entity]:
         out: list[Entity] = []
+        skip = {id(e) for e in exclude}
+        earlier = self.person_at[:bisect_left(self.person_at, tok.i)]
         if n == 1:
             # the nearest earlier person that was a sentence's subject ("He" continues a subject)
-            for i in range(tok.i - 1, -1, -1):
-                e = self.by_token.get(i)
-                if e is not None and e.kind == "person" and e not in exclude and \
-                        self.doc[i].dep_ in ("nsubj", "nsubjpass") and self.section(self.doc[i]) == "body":
+            for i in reversed(earlier):
+                e = self.by_token[i]
+                if id(e) not in skip and self.doc[i].dep_ in ("nsubj", "nsubjpass") \
+                        and self.section(self.doc[i]) == "body":
                     return [e]
-        for i in range(tok.i - 1, -1, -1):
-            e = self.by_token.get(i)
-            if e is not None and e.kind == "person" and e not in exclude and e not in out:
+        for i in reversed(earlier):
+            e = self.by_token[i]
+            if id(e) not in skip:
+                skip.add(id(e))
                 out.append(e)
                 if len(out) == n:
                     break
@@ -221,12 +240,12 @@ class Reader:
 
     def date_before(self, tok: Token) -> str | None:
         """The latest date named earlier in the same paragraph."""
-        before = [d for d in self.dates if d.end <= tok.i and "\n" not in self.doc[d.end:tok.i].text]
+        before = [d for d in self.dates if d.end <= tok.i and self.para[d.start] == self.para[tok.i]]
         return before[-1].kb_id_ if before else None
 
     def place_before(self, tok: Token) -> Entity | None:
         for i in range(tok.i - 1, -1, -1):
-            if "\n" in self.doc[i].text:
+            if self.para[i] != self.para[tok.i]:
                 return None
             e = self.by_token.get(i)
             if e is not None and e.kind == "place":
@@ -388,7 +407,8 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
     low = sent.text.lower()
     attacks: list[Mention] = []
     # verbs before nouns: "Erdogan received Rouhani" says more than "before the summit"
-    for t in sorted(sent, key=lambda x: (x.pos_ != "VERB", x.i)):
+    candidates = [x for x in sent if x.lemma_.lower() in _TRIGGER_WORDS or x.lower_ in _TRIGGER_WORDS]
+    for t in sorted(candidates, key=lambda x: (x.pos_ != "VERB", x.i)):
         for typ, test in (("meeting", _is_meeting_trigger), ("agreement", _is_agreement_trigger),
                           ("attack", _is_attack_trigger)):
             if typ in seen_types or not test(t):
