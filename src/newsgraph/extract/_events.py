@@ -131,12 +131,7 @@ class Reader:
         self.by_token = by_token
         self.kept = {id(e) for e in entities}
         # paragraph number of every token, and the token positions of people, for quick look-backs
-        self.para: list[int] = []
-        n = 0
-        for t in doc:
-            self.para.append(n)
-            if "\n" in t.text or "\n" in t.whitespace_:
-                n += 1
+        self.newlines = [m.start() for m in re.finditer("\n", doc.text)]
         self.person_at = sorted(i for i, e in by_token.items() if e.kind == "person" and id(e) in self.kept)
         self.sections = sections
         self.dates = list(doc.spans.get(DATES_KEY, []))
@@ -240,12 +235,18 @@ class Reader:
 
     def date_before(self, tok: Token) -> str | None:
         """The latest date named earlier in the same paragraph."""
-        before = [d for d in self.dates if d.end <= tok.i and self.para[d.start] == self.para[tok.i]]
+        here = self.para(tok.idx)
+        before = [d for d in self.dates if d.end <= tok.i and self.para(d.start_char) == here]
         return before[-1].kb_id_ if before else None
 
+    def para(self, char: int) -> int:
+        """The paragraph (line) a character offset falls in."""
+        return bisect_left(self.newlines, char)
+
     def place_before(self, tok: Token) -> Entity | None:
+        here = self.para(tok.idx)
         for i in range(tok.i - 1, -1, -1):
-            if self.para[i] != self.para[tok.i]:
+            if self.para(self.doc[i].idx) != here:
                 return None
             e = self.by_token.get(i)
             if e is not None and e.kind == "place":
