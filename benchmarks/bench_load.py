@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from newsgraph import Article, Entity, Event, Evidence, Link, LinkCandidate, Mention, NIL
+from newsgraph import NIL, Article, Entity, Event, Evidence, Link, LinkCandidate, Mention
 from newsgraph.rdf import ArticleGraph, article_graph, validate
 from newsgraph.store import EmbeddedStore
 

@@ -31,7 +31,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
@@ -40,7 +40,7 @@ import requests
 from .errors import LoadError, StoreLocked
 from .settings import Settings
 
-__all__ = ["serve", "make_server", "ReadOnlyEndpoint", "free_port"]
+__all__ = ["ReadOnlyEndpoint", "free_port", "make_server", "serve"]
 
 READ_PATHS = ("/query", "/sparql")
 UI_PATHS = ("/", "/index.html")
@@ -84,10 +84,10 @@ def _check_embedded(path: Path) -> None:
 
 
 class _Gate(BaseHTTPRequestHandler):
-    server: "ReadOnlyEndpoint"
+    server: ReadOnlyEndpoint
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -160,25 +160,25 @@ class _Gate(BaseHTTPRequestHandler):
         except requests.RequestException as exc:
             self._send(502, f"The store did not answer: {exc}\n".encode())
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._forward("GET")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._send(200 if urlsplit(self.path).path in (*UI_PATHS, *READ_PATHS) else 404, b"")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if urlsplit(self.path).path in READ_PATHS:
             self._forward("POST")
         else:
             self._refuse()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._refuse()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._refuse()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._refuse()
 
 
@@ -198,8 +198,7 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
         if target.startswith(("http://", "https://")):
             self.upstream = target.rstrip("/")
             for suffix in ("/query", "/sparql"):
-                if self.upstream.endswith(suffix):
-                    self.upstream = self.upstream[: -len(suffix)]
+                self.upstream = self.upstream.removesuffix(suffix)
             self.union_param = True
             _wait_until_up(self.upstream + "/query", None, timeout=10.0)
         else:
@@ -245,7 +244,7 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
         super().server_close()
         self._stop_proc()
 
-    def __enter__(self) -> "ReadOnlyEndpoint":
+    def __enter__(self) -> Self:
         threading.Thread(target=self.serve_forever, name="newsgraph-serve", daemon=True).start()
         return self
 

@@ -26,9 +26,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
+from typing import Any, Literal, Protocol, Self
 
 import pyoxigraph as ox
 
@@ -36,8 +37,16 @@ from .errors import LoadError, StoreLocked
 from .rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, validate, vocabulary_quads
 from .settings import Settings
 
-__all__ = ["GraphStore", "EmbeddedStore", "RemoteStore", "QueryResult", "open_store", "format_result",
-           "with_prefixes", "FORMATS"]
+__all__ = [
+    "FORMATS",
+    "EmbeddedStore",
+    "GraphStore",
+    "QueryResult",
+    "RemoteStore",
+    "format_result",
+    "open_store",
+    "with_prefixes",
+]
 
 FORMATS = ("table", "csv", "tsv", "json", "ttl")
 DEFAULT_BATCH = 100
@@ -77,7 +86,7 @@ class QueryResult:
     ntriples: str = ""
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "QueryResult":
+    def from_json(cls, doc: dict[str, Any]) -> QueryResult:
         if "boolean" in doc:
             return cls(kind="boolean", boolean=bool(doc["boolean"]))
         return cls(kind="bindings", variables=list(doc["head"].get("vars", [])),
@@ -202,7 +211,7 @@ class GraphStore(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> "GraphStore": ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -222,6 +231,12 @@ def _batches(graphs: Sequence[ArticleGraph], size: int) -> Iterator[Sequence[Art
         yield latest[i: i + size]
 
 
+def _ntriples(triples: Iterable[ox.Triple]) -> str:
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None  # serialize() without an output returns the bytes
+    return data.decode("utf-8")
+
+
 def _insert_data(batch: Iterable[ArticleGraph]) -> str:
     """``DROP SILENT GRAPH …; INSERT DATA { GRAPH … { … } }`` for one batch, as N-Triples text."""
     drops: list[str] = []
@@ -229,11 +244,11 @@ def _insert_data(batch: Iterable[ArticleGraph]) -> str:
     entity_triples: list[ox.Triple] = []
     for g in batch:
         drops.append(f"DROP SILENT GRAPH <{g.iri}>")
-        nt = ox.serialize([q.triple for q in g.graph_quads()], format=ox.RdfFormat.N_TRIPLES).decode()
+        nt = _ntriples(q.triple for q in g.graph_quads())
         blocks.append(f"GRAPH <{g.iri}> {{\n{nt}}}")
         entity_triples += [q.triple for q in g.entity_quads]
     if entity_triples:
-        nt = ox.serialize(entity_triples, format=ox.RdfFormat.N_TRIPLES).decode()
+        nt = _ntriples(entity_triples)
         blocks.append(f"GRAPH <{ENTITIES_GRAPH}> {{\n{nt}}}")
     return " ;\n".join(drops) + " ;\nINSERT DATA {\n" + "\n".join(blocks) + "\n}"
 
@@ -242,7 +257,7 @@ def _vocabulary_update() -> tuple[str, str]:
     """(ASK query: is this vocabulary version loaded?, update replacing the vocabulary graph)."""
     quads, digest = vocabulary_quads()
     ask = f'ASK {{ GRAPH <{VOCABULARY_GRAPH}> {{ <{VOCABULARY_GRAPH}> <http://purl.org/dc/terms/hasVersion> "{digest}" }} }}'
-    nt = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES).decode()
+    nt = _ntriples(q.triple for q in quads)
     return ask, f"DROP SILENT GRAPH <{VOCABULARY_GRAPH}> ;\nINSERT DATA {{ GRAPH <{VOCABULARY_GRAPH}> {{\n{nt}}} }}"
 
 
@@ -336,12 +351,13 @@ class EmbeddedStore:
         try:
             res = self._store.query(with_prefixes(sparql), use_default_graph_as_union=True)
             if isinstance(res, ox.QuerySolutions):
-                doc = json.loads(res.serialize(format=ox.QueryResultsFormat.JSON))
+                raw = res.serialize(format=ox.QueryResultsFormat.JSON)
+                assert raw is not None
+                doc = json.loads(raw)
                 return QueryResult.from_json(doc)
             if isinstance(res, ox.QueryBoolean):
                 return QueryResult(kind="boolean", boolean=bool(res))
-            nt = ox.serialize(res, format=ox.RdfFormat.N_TRIPLES).decode()
-            return QueryResult(kind="graph", ntriples=nt)
+            return QueryResult(kind="graph", ntriples=_ntriples(res))
         except SyntaxError as exc:
             raise LoadError(f"the query is not valid SPARQL: {exc}") from exc
         except OSError as exc:
@@ -368,7 +384,7 @@ class EmbeddedStore:
                     pass
             del self._store
 
-    def __enter__(self) -> "EmbeddedStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -390,8 +406,7 @@ class RemoteStore:
 
         self.base = base.rstrip("/")
         for suffix in ("/query", "/sparql", "/update"):
-            if self.base.endswith(suffix):
-                self.base = self.base[: -len(suffix)]
+            self.base = self.base.removesuffix(suffix)
         self.read_only = read_only
         self.method = method
         self.gsp_url = f"{self.base}/{gsp_path}"
@@ -464,7 +479,7 @@ class RemoteStore:
             triples = [q.triple for q in ox.parse(resp.content, format=fmt)]
         except (SyntaxError, ValueError) as exc:
             raise LoadError(f"unexpected answer of type {ctype!r}", source=self.base) from exc
-        return QueryResult(kind="graph", ntriples=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode())
+        return QueryResult(kind="graph", ntriples=_ntriples(triples))
 
     def count(self) -> int:
         resp = self._select(_count_query(), union=False)
@@ -473,7 +488,7 @@ class RemoteStore:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "RemoteStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,7 +1,7 @@
 """Hand-made Articles for the rdf tests (built in code, no extraction involved)."""
 from __future__ import annotations
 
-from newsgraph import Article, Caption, Entity, Event, Evidence, Link, LinkCandidate, Mention, NIL
+from newsgraph import NIL, Article, Caption, Entity, Event, Evidence, Link, LinkCandidate, Mention
 
 
 def _ev(text: str, sentence: str, rule: str, confidence: float = 0.9) -> Evidence:

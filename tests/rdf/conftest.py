@@ -30,8 +30,8 @@ helpers = importlib.util.module_from_spec(_spec2)
 sys.modules[_spec2.name] = helpers
 _spec2.loader.exec_module(helpers)
 
-from newsgraph.rdf import ArticleGraph, article_graph  # noqa: E402
-from newsgraph.serve import free_port  # noqa: E402
+from newsgraph.rdf import ArticleGraph, article_graph
+from newsgraph.serve import free_port
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
 

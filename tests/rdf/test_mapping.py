@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ngtest_rdf_articles as arts
 import pyoxigraph as ox
 import pytest
-
-import ngtest_rdf_articles as arts
 from ngtest_rdf_helpers import ask, assert_quads_isomorphic, graphs_by_name, select
+
 from newsgraph import NIL, Article, Entity, Event, Link
 from newsgraph.errors import MappingError
 from newsgraph.rdf import ENTITIES_GRAPH, article_graph, entity_iri, graph_iri
@@ -61,7 +61,7 @@ def test_entity_iri_comes_from_kind_and_name_not_from_the_link(meeting: Article)
     for e in unlinked.entities:
         e.link = Link(qid=NIL, score=0.0, method="offline", needs_relink=True)
     relinked = article_graph(unlinked, extracted_at=EXTRACTED_AT)
-    subjects = lambda g: {q.subject.value for q in g.entity_quads}  # noqa: E731
+    subjects = lambda g: {q.subject.value for q in g.entity_quads}
     assert subjects(linked) == subjects(relinked)
     assert entity_iri("person", "Nicolas  Maduro") == entity_iri("person", "nicolas maduro")
     assert entity_iri("person", "Georgia") != entity_iri("state", "Georgia")

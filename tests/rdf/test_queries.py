@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import ngtest_rdf_articles as arts
 import pytest
 
-import ngtest_rdf_articles as arts
 from newsgraph import Settings
 from newsgraph.rdf import article_graph
 from newsgraph.store import open_store

@@ -7,12 +7,12 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import ngtest_rdf_articles as arts
 import pytest
 import rdflib
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-import ngtest_rdf_articles as arts
 from newsgraph import Settings
 from newsgraph.errors import LoadError, StoreLocked
 from newsgraph.rdf import article_graph
@@ -107,9 +107,10 @@ def test_updates_are_refused(endpoint: ReadOnlyEndpoint, how: str) -> None:
 
 
 def test_sparqlwrapper_update_is_refused(endpoint: ReadOnlyEndpoint) -> None:
+    from urllib.error import HTTPError
+
     from SPARQLWrapper import POST
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-    from urllib.error import HTTPError
 
     sw = SPARQLWrapper(endpoint.url + "/query", updateEndpoint=endpoint.url + "/update")
     sw.setMethod(POST)

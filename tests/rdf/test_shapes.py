@@ -32,16 +32,16 @@ CASES: dict[str, tuple[str, str, str | None]] = {
     "ExtractionShape": ("ng:Extraction", "DELETE { ?x prov:used ?p } WHERE { ?x a ng:Extraction ; prov:used ?p }", None),
     "ExtractorShape": ("ng:Extractor", "DELETE { ?x rdfs:label ?l } WHERE { ?x a ng:Extractor ; rdfs:label ?l }", None),
     "ValidationResultShape": ("ng:ValidationResult",
-                              "DELETE { ?v ng:violationCount ?n } INSERT { ?v ng:violationCount -1 } "
-                              "WHERE { ?v a ng:ValidationResult ; ng:violationCount ?n }", None),
+                              ("DELETE { ?v ng:violationCount ?n } INSERT { ?v ng:violationCount -1 } "
+                               "WHERE { ?v a ng:ValidationResult ; ng:violationCount ?n }"), None),
     "NamedEntityShape": ("ng:Person", "INSERT { ?e owl:sameAs <https://example.org/not-wikidata> } WHERE { ?e a ng:Person }", None),
     "PersonShape": ("ng:Person", "INSERT { ?p a ng:State } WHERE { ?p a ng:Person }", None),
     "StateShape": ("ng:State", "DELETE { ?s rdfs:label ?l } WHERE { ?s a ng:State ; rdfs:label ?l }", None),
     "PlaceShape": ("ng:Place", "DELETE { ?s rdfs:label ?l } WHERE { ?s a ng:Place ; rdfs:label ?l }", None),
     "OrganizationShape": ("ng:Organization", "DELETE { ?s rdfs:label ?l } WHERE { ?s a ng:Organization ; rdfs:label ?l }", None),
     "MentionShape": ("ng:Mention", "DELETE { ?m ng:start ?s } INSERT { ?m ng:start 9999 } WHERE { ?m a ng:Mention ; ng:start ?s }", None),
-    "LinkDecisionShape": ("ng:LinkDecision", "DELETE { ?d ng:linkTarget ?t } INSERT { ?d ng:linkTarget <https://example.org/x> } "
-                          "WHERE { ?d a ng:LinkDecision ; ng:linkTarget ?t }", None),
+    "LinkDecisionShape": ("ng:LinkDecision", ("DELETE { ?d ng:linkTarget ?t } INSERT { ?d ng:linkTarget <https://example.org/x> } "
+                          "WHERE { ?d a ng:LinkDecision ; ng:linkTarget ?t }"), None),
     "LinkCandidateShape": ("ng:LinkCandidate", "DELETE { ?c ng:rank ?r } WHERE { ?c a ng:LinkCandidate ; ng:rank ?r }", None),
     "EventShape": ("ng:Event", "DELETE { ?e ng:modality ?m } INSERT { ?e ng:modality ng:Planned } WHERE { ?e a ng:Event ; ng:modality ?m }", None),
     "MeetingShape": ("ng:Meeting", "INSERT { ?m ng:perpetrator ?p } WHERE { ?m a ng:Meeting ; ng:participant ?p }", None),
@@ -49,8 +49,8 @@ CASES: dict[str, tuple[str, str, str | None]] = {
     "AgreementShape": ("ng:Agreement", "INSERT { ?a ng:perpetrator ?p } WHERE { ?a a ng:Agreement ; ng:party ?p }", None),
     "ReportedStatementShape": ("ng:ReportedStatement",
                                "DELETE { ?s ng:statedEventType ?t } WHERE { ?s a ng:ReportedStatement ; ng:statedEventType ?t }", None),
-    "EvidenceShape": ("ng:Evidence", "DELETE { ?e ng:confidence ?c } INSERT { ?e ng:confidence 1.5e0 } "
-                      "WHERE { ?e a ng:Evidence ; ng:confidence ?c }", None),
+    "EvidenceShape": ("ng:Evidence", ("DELETE { ?e ng:confidence ?c } INSERT { ?e ng:confidence 1.5e0 } "
+                      "WHERE { ?e a ng:Evidence ; ng:confidence ?c }"), None),
     "ModalityShape": ("ng:Modality", "INSERT DATA { ng:Asserted a ng:Modality }",
                       'INSERT DATA { ng:Asserted a ng:Modality ; skos:prefLabel "asserted"@en }'),
 }

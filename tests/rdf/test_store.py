@@ -7,12 +7,12 @@ import io
 import json
 from pathlib import Path
 
+import ngtest_rdf_articles as arts
 import pyoxigraph as ox
 import pytest
 import rdflib
-
-import ngtest_rdf_articles as arts
 from ngtest_rdf_helpers import assert_isomorphic
+
 from newsgraph import Settings
 from newsgraph.errors import LoadError, StoreLocked, ValidationError
 from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, ArticleGraph, article_graph

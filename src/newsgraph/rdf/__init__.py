@@ -15,21 +15,44 @@ pySHACL. Never mix the two as writers of the same terms: rdflib rewrites ``…Z`
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from .._models import Article
-from ..errors import MappingError, ValidationError
+from ..errors import MappingError
 from . import _namespaces as namespaces
 from ._mapping import documents
-from ._namespaces import (ENTITIES_GRAPH, NG, PREFIXES, VOCABULARY_GRAPH, article_iri, entity_iri, event_iri,
-                          graph_iri)
+from ._namespaces import (
+    ENTITIES_GRAPH,
+    NG,
+    PREFIXES,
+    VOCABULARY_GRAPH,
+    article_iri,
+    entity_iri,
+    event_iri,
+    graph_iri,
+)
 from ._validate import ValidationReport, validate
 
 __all__ = [
-    "ArticleGraph", "ValidationReport", "article_graph", "validate", "to_jsonld", "quads_from_jsonld",
-    "vocabulary_quads", "ENTITIES_GRAPH", "VOCABULARY_GRAPH", "NG", "PREFIXES", "article_iri", "entity_iri", "event_iri", "graph_iri", "namespaces",
+    "ENTITIES_GRAPH",
+    "NG",
+    "PREFIXES",
+    "VOCABULARY_GRAPH",
+    "ArticleGraph",
+    "ValidationReport",
+    "article_graph",
+    "article_iri",
+    "entity_iri",
+    "event_iri",
+    "graph_iri",
+    "namespaces",
+    "quads_from_jsonld",
+    "to_jsonld",
+    "validate",
+    "vocabulary_quads",
 ]
 
 
@@ -54,10 +77,12 @@ class ArticleGraph:
 
     def to_nquads(self) -> str:
         """All quads as N-Quads (article graph, then entities graph), e.g. for archiving or diffing."""
-        return ox.serialize([*self.graph_quads(), *self.entity_quads], format=ox.RdfFormat.N_QUADS).decode()
+        data = ox.serialize([*self.graph_quads(), *self.entity_quads], format=ox.RdfFormat.N_QUADS)
+        assert data is not None
+        return data.decode("utf-8")
 
 
-def quads_from_jsonld(doc: dict[str, object], *, article_id: str | None = None) -> list[ox.Quad]:
+def quads_from_jsonld(doc: Mapping[str, object], *, article_id: str | None = None) -> list[ox.Quad]:
     """Parse one JSON-LD document (context inline) with pyoxigraph's JSON-LD 1.1 parser."""
     try:
         return list(ox.parse(json.dumps(doc, ensure_ascii=False).encode("utf-8"), format=ox.RdfFormat.JSON_LD))

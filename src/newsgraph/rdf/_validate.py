@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +97,7 @@ def _summary(results: rdflib.Graph, shapes: rdflib.Graph) -> str:
     return "\n".join(sorted(lines))
 
 
-def validate(graph: "ArticleGraph") -> ValidationReport:
+def validate(graph: ArticleGraph) -> ValidationReport:
     """Validate an article graph (with its entity facts) against ``ontology/shapes.ttl``.
 
     Warnings (``sh:Warning``, ``sh:Info``) pass the gate; violations do not. On success the outcome
@@ -111,7 +111,7 @@ def validate(graph: "ArticleGraph") -> ValidationReport:
     report = ValidationReport(
         article_id=graph.article_id, conforms=violations == 0, violations=violations, warnings=warnings,
         text=str(text), shapes_digest=digest,
-        validated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        validated_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     )
     if violations:
         raise ValidationError(
@@ -123,7 +123,7 @@ def validate(graph: "ArticleGraph") -> ValidationReport:
     return report
 
 
-def _report_quads(graph: "ArticleGraph", report: ValidationReport) -> list[ox.Quad]:
+def _report_quads(graph: ArticleGraph, report: ValidationReport) -> list[ox.Quad]:
     from . import quads_from_jsonld
     from ._mapping import context
 
