@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import socket
 import sqlite3
 import time
@@ -40,6 +41,8 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xm
               "text/xml", "application/feed+json")
 MAX_FEED_ITEMS = 500
 
+log = logging.getLogger(__name__)
+
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -62,11 +65,15 @@ class ValidatorCache:
     """ETag / Last-Modified per URL, so a re-fetch of an unchanged page costs a 304."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with closing(self._connect()) as db, db:
-            db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, "
-                       "last_modified TEXT, sha256 TEXT, media_type TEXT)")
+        self.path: Path | None = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db, db:
+                db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, "
+                           "last_modified TEXT, sha256 TEXT, media_type TEXT)")
+        except (sqlite3.Error, OSError) as exc:  # a full disk or an unreadable file costs speed, not the run
+            log.warning("HTTP validator cache %s not usable (%s); fetching without it", path, exc)
+            self.path = None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -74,15 +81,26 @@ class ValidatorCache:
         return db
 
     def get(self, url: str) -> tuple[str | None, str | None, str | None, str | None]:
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT etag, last_modified, sha256, media_type FROM validators WHERE url = ?",
-                             (url,)).fetchone()
+        if self.path is None:
+            return (None, None, None, None)
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("SELECT etag, last_modified, sha256, media_type FROM validators WHERE url = ?",
+                                 (url,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("HTTP validator cache %s not read: %s", self.path, exc)
+            return (None, None, None, None)
         return tuple(row) if row else (None, None, None, None)  # type: ignore[return-value]
 
     def put(self, url: str, etag: str | None, last_modified: str | None, sha256: str, media_type: str) -> None:
-        with closing(self._connect()) as db, db:
-            db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)",
-                       (url, etag, last_modified, sha256, media_type))
+        if self.path is None:
+            return
+        try:
+            with closing(self._connect()) as db, db:
+                db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)",
+                           (url, etag, last_modified, sha256, media_type))
+        except sqlite3.Error as exc:  # a full disk: the page itself still goes to the archive (or fails there)
+            log.warning("HTTP validator cache %s not written: %s", self.path, exc)
 
 
 def check_url(url: str, *, allow_private: bool) -> None:

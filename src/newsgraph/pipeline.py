@@ -217,7 +217,11 @@ def load_graphs(settings: Settings, graphs: list["ArticleGraph"]) -> tuple[int, 
     in its old or in its new state. Raises LoadError whose ``not_loaded`` lists the article ids of
     the batch that failed and of every batch after it (the ones before it are in the store).
     """
-    store = open_for_writing(settings)
+    try:
+        store = open_for_writing(settings)
+    except LoadError as exc:
+        exc.not_loaded = [g.article_id for g in graphs]
+        raise
     written = 0
     try:
         for i in range(0, len(graphs), LOAD_BATCH):
