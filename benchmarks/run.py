@@ -107,6 +107,28 @@ class Timer:
         self.seconds += time.perf_counter() - self._t0
 
 
+def _pack_graphs(graphs: list[Any]) -> list[tuple[Any, ...]]:
+    """ArticleGraphs -> picklable tuples; their quads as N-Quads bytes (pyoxigraph serialises in Rust)."""
+    import pyoxigraph as ox
+
+    nq = ox.RdfFormat.N_QUADS
+    return [(g.iri, g.article_id, g.article_iri, ox.serialize(g.quads, format=nq),
+             ox.serialize(g.entity_quads, format=nq), g.report, ox.serialize(g.report_quads, format=nq))
+            for g in graphs]
+
+
+def _unpack_graphs(packed: list[tuple[Any, ...]]) -> list[Any]:
+    import pyoxigraph as ox
+
+    from newsgraph.rdf import ArticleGraph
+
+    nq = ox.RdfFormat.N_QUADS
+    return [ArticleGraph(iri=iri, article_id=aid, article_iri=airi, quads=list(ox.parse(q, format=nq)),
+                         entity_quads=list(ox.parse(e, format=nq)), report=rep,
+                         report_quads=list(ox.parse(r, format=nq)))
+            for iri, aid, airi, q, e, rep, r in packed]
+
+
 def _settings(data_dir: Path, *, linking: bool) -> Any:
     from newsgraph.settings import load_settings
 
@@ -224,7 +246,7 @@ def child_map(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
         graphs += len(result.graphs)
         quads += sum(len(g) for g in result.graphs)
         aside += len(result.set_aside)
-        _dump_stream(out, result.graphs)
+        _dump_stream(out, _pack_graphs(result.graphs))
     return {"articles": n, "seconds": t.seconds, "detail": {"graphs": graphs, "quads": quads, "set_aside": aside}}
 
 
@@ -234,7 +256,8 @@ def child_load(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]
     shutil.rmtree(work / "load-data", ignore_errors=True)
     settings = _settings(work / "load-data", linking=False)
     t, n, written, size = Timer(), 0, 0, 0
-    for graphs in _read_stream(work / "graphs.pkl"):
+    for packed in _read_stream(work / "graphs.pkl"):
+        graphs = _unpack_graphs(packed)
         with t:
             w, size = load_graphs(settings, graphs)
         written += w
@@ -248,10 +271,10 @@ def child_bulk(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]
     nq = work / "quads.nq"
     n = 0
     with nq.open("wb") as fh:
-        for graphs in _read_stream(work / "graphs.pkl"):
-            n += len(graphs)
-            quads = [q for g in graphs for q in (*g.graph_quads(), *g.entity_quads)]
-            fh.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        for packed in _read_stream(work / "graphs.pkl"):  # the very quads load_graphs writes
+            n += len(packed)
+            for _, _, _, quads, entity_quads, _, report_quads in packed:
+                fh.write(quads + report_quads + entity_quads)
     store_dir = work / "bulk-store"
     shutil.rmtree(store_dir, ignore_errors=True)
     t = Timer()
@@ -274,17 +297,21 @@ def child_query(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any
     try:
         for path in sorted((REPO / "queries").glob("*.rq")):
             sparql = path.read_text(encoding="utf-8")
+            partial = {"per_query": per, "running": path.stem}
+            (work / "query.partial.json").write_text(json.dumps(partial), encoding="utf-8")
             runs, rows = [], 0
             for _ in range(3):
+                if runs and runs[0] > 10:  # a slow query is timed once
+                    break
                 t0 = time.perf_counter()
                 with t:
                     res = store.query(sparql)
                 runs.append(time.perf_counter() - t0)
                 rows = len(res)
-            per[path.stem] = {"median_ms": round(statistics.median(runs) * 1000, 1), "rows": rows}
+            per[path.stem] = {"median_ms": round(statistics.median(runs) * 1000, 1), "rows": rows, "runs": len(runs)}
     finally:
         store.close()
-    n_queries = len(per) * 3
+    n_queries = sum(p["runs"] for p in per.values())
     return {"articles": None, "queries": n_queries, "seconds": t.seconds,
             "detail": {"per_query": per, "queries_per_s": round(n_queries / t.seconds, 2) if t.seconds else None}}
 
@@ -436,25 +463,127 @@ class WikidataServer:
         self.proc = None
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, MB."""
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except Exception:  # psutil missing or the process just ended
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except Exception:
+            pass
+    return total / 2**20
+
+
+class PrefectServer:
+    """``prefect server start`` on a free loopback port, with its own PREFECT_HOME (a fresh database).
+
+    The flows report to it through PREFECT_API_URL. An explicit server, as a deployment has, rather
+    than the per-process ephemeral one: Dask worker processes must reach the same API, and its
+    start-up stays out of the timed region. Its CPU time per measurement is recorded apart."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.api: str | None = None
+        self.why_not: str | None = None
+
+    def start(self, timeout: float = 120) -> "PrefectServer":
+        exe = shutil.which("prefect")
+        if not exe:
+            self.why_not = "the `prefect` command is not on PATH"
+            return self
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(parents=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+        env.pop("PREFECT_API_URL", None)
+        self.log = (self.home / "server.log").open("wb")
+        self.proc = subprocess.Popen([exe, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
+                                      "--analytics-off"], env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        self.api = f"http://127.0.0.1:{port}/api"
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        self.why_not = "the Prefect server did not answer"
+        self.stop()
+        return self
+
+    def cpu_seconds(self) -> float:
+        try:
+            import psutil
+
+            root = psutil.Process(self.proc.pid)  # type: ignore[union-attr]
+            total = 0.0
+            for p in [root, *root.children(recursive=True)]:
+                t = p.cpu_times()
+                total += t.user + t.system
+            return total
+        except Exception:
+            return 0.0
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
 def run_child(stage: str, size: int, work: Path, corpus: Path, opts: dict[str, Any], env: dict[str, str],
-              timeout: float) -> Measurement:
+              timeout: float, rss_limit_mb: float = 8192) -> Measurement:
     result_file = work / f"{stage}.result.json"
     result_file.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(work),
            "--corpus", str(corpus), "--opts", json.dumps(opts)]
+    spy_raw = None
+    if opts.get("profile_to") and shutil.which("py-spy"):
+        # py-spy samples every thread and subprocess (Prefect runs tasks in worker threads, Dask in
+        # worker processes); cProfile would see the main thread only.
+        spy_raw = Path(opts["profile_to"]).with_suffix(".raw")
+        cmd = [str(shutil.which("py-spy")), "record", "-r", "50", "--format", "raw", "--subprocesses",
+               "-o", str(spy_raw), "--", *cmd[:-1], json.dumps({**opts, "profile_to": None})]
     load_before = os.getloadavg()[0]
     log = (work / f"{stage}.log").open("wb")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO),
                             start_new_session=True)
     deadline = time.monotonic() + timeout
-    status, usage = None, None
+    status, usage, killed, tick = None, None, None, 0
     while status is None:
         pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             status, usage = st, ru
             break
+        tick += 1
         if time.monotonic() > deadline:
+            killed = "timed out"
+        elif tick % 10 == 0 and _tree_rss_mb(proc.pid) > rss_limit_mb:  # the machine is shared: never swap it out
+            killed = f"killed at {rss_limit_mb:,.0f} MB RSS"
+        if killed:
             os.killpg(proc.pid, signal.SIGKILL)
             pid, status, usage = os.wait4(proc.pid, 0)
             break
@@ -470,13 +599,50 @@ def run_child(stage: str, size: int, work: Path, corpus: Path, opts: dict[str, A
     cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     if proc.returncode != 0 or not result_file.is_file():
         tail = (work / f"{stage}.log").read_text(errors="replace")[-1500:]
-        why = "timed out" if time.monotonic() > deadline else f"exit {proc.returncode}"
+        why = killed or f"exit {proc.returncode}"
+        partial = work / f"{stage}.partial.json"
+        if stage == "query" and partial.is_file():  # which query never came back
+            done = json.loads(partial.read_text())
+            why += f" in {done['running']}"
+            return Measurement(stage, size, None, 0.0, wall, 0.0, tree_rss, cpu, load_before,
+                               {"per_query": done["per_query"], "log_tail": tail}, error=why)
         return Measurement(stage, size, None, 0.0, wall, 0.0, tree_rss, cpu, load_before, {"log_tail": tail},
                            error=why)
+    if spy_raw is not None and spy_raw.is_file():
+        Path(opts["profile_to"]).write_text(summarize_spy(spy_raw), encoding="utf-8")
     res = json.loads(result_file.read_text())
     return Measurement(stage, size, res.get("articles"), float(res["seconds"]), wall,
                        float(res.get("rss_self_mb", 0.0)), tree_rss, cpu, load_before,
                        {**res.get("detail", {}), **({"queries": res["queries"]} if "queries" in res else {})})
+
+
+def summarize_spy(raw: Path, top: int = 45) -> str:
+    """py-spy's collapsed stacks -> the functions that hold the time (inclusive), and the leaves.
+
+    Samples are wall-clock over all threads, idle ones included (waits show up as such)."""
+    import re
+    from collections import Counter
+
+    incl: Counter[str] = Counter()
+    leaf: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]
+        if not frames:
+            continue
+        total += n
+        leaf[frames[-1]] += n
+        for f in set(frames):
+            incl[f] += n
+    out = [f"py-spy, {total} samples at 50 Hz over all threads and subprocesses", "", "inclusive:"]
+    out += [f"{100 * v / total:5.1f}%  {k}" for k, v in incl.most_common(top)]
+    out += ["", "leaf (self):"]
+    out += [f"{100 * v / total:5.1f}%  {k}" for k, v in leaf.most_common(top // 2)]
+    return "\n".join(out) + "\n"
 
 
 def plan(only: list[str] | None, skip: list[str]) -> list[str]:
@@ -632,8 +798,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dask-max", type=int, default=0,
                     help="run the Dask flow only at sizes up to this (0: every size)")
     ap.add_argument("--no-link", action="store_true", help="linking off, even when oxigraph is available")
-    ap.add_argument("--profile", nargs="+", choices=STAGES, default=[], help="cProfile these stages")
+    ap.add_argument("--e2e-threads", type=int, default=0,
+                    help="cap Prefect's thread pool for the e2e flow (0: Prefect's default, unbounded)")
+    ap.add_argument("--profile", nargs="+", choices=STAGES, default=[],
+                    help="profile these stages (py-spy over all threads if installed, else cProfile); "
+                         "profiled figures carry the sampler's overhead")
     ap.add_argument("--timeout", type=float, default=4 * 3600, help="per measurement, seconds")
+    ap.add_argument("--query-timeout", type=float, default=600, help="for the whole query stage, seconds")
+    ap.add_argument("--rss-limit-mb", type=float, default=8192,
+                    help="kill a measurement whose process tree grows past this (the machine is shared)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--corpus-dir", type=Path, default=None, help="where corpora are kept (default: OUT/corpus)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -672,6 +845,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     measurements: list[Measurement] = []
     corpus_info: dict[int, Any] = {}
+    prefect: PrefectServer | None = None
     try:
         for n in sizes:
             corpus, gen_s = ensure_corpus(n, args.seed, corpora)
@@ -684,9 +858,13 @@ def main(argv: list[str] | None = None) -> int:
             if server.url:
                 env["NEWSGRAPH_WIKIDATA_SPARQL"] = server.url
             env.pop("NEWSGRAPH_TASK_RUNNER", None)
+            prefect = None
             for stage in stages:
                 if stage == "e2e-dask" and args.dask_max and n > args.dask_max:
                     continue
+                if stage.startswith("e2e") and prefect is None:
+                    prefect = PrefectServer(work / "prefect-server").start()
+                    print(f"  [{n:,}] Prefect server: {prefect.api or prefect.why_not}", flush=True)
                 opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample}
                 if stage in args.profile:
                     opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
@@ -695,14 +873,37 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.rmtree(work / "prefect-home", ignore_errors=True)  # no cached results between runs
                 if stage == "e2e-dask":
                     stage_env.update(NEWSGRAPH_TASK_RUNNER="dask", NEWSGRAPH_DASK_WORKERS="2")
-                m = run_child(stage, n, work, corpus, opts, stage_env, args.timeout)
+                if stage == "e2e" and args.e2e_threads:
+                    stage_env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(args.e2e_threads)
+                server_cpu = 0.0
+                if stage.startswith("e2e") and prefect is not None and prefect.api:
+                    stage_env["PREFECT_API_URL"] = prefect.api
+                    server_cpu = prefect.cpu_seconds()
+                (work / f"{stage}.partial.json").unlink(missing_ok=True)
+                limit = args.query_timeout if stage == "query" else args.timeout
+                m = run_child(stage, n, work, corpus, opts, stage_env, limit, args.rss_limit_mb)
+                if stage.startswith("e2e"):
+                    m.detail["prefect_api"] = stage_env.get("PREFECT_API_URL", "ephemeral")
+                    m.detail["thread_pool_max_workers"] = stage_env.get("PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS",
+                                                                        "Prefect default (unbounded)")
+                    if prefect is not None and prefect.api:
+                        m.detail["prefect_server_cpu_s"] = round(prefect.cpu_seconds() - server_cpu, 1)
                 measurements.append(m)
                 state = f"FAILED ({m.error}): {m.detail.get('log_tail', '')[-600:]}" if m.error else \
                     f"{_fmt(m.rate)} {'queries' if stage == 'query' else 'articles'}/s, {m.seconds:.1f} s, " \
                     f"RSS {m.rss_mb:,.0f} MB, CPU {m.cpu_s:.0f} s"
                 print(f"  [{n:,}] {STAGE_LABEL[stage]:<26} {state}  (load before {m.load_before:.2f})", flush=True)
+                if prefect is not None and stage == "e2e-dask":
+                    prefect.stop()
+                (out / "partial.json").write_text(json.dumps(
+                    {"stamp": stamp, "measurements": [{**x.__dict__, "rate": x.rate} for x in measurements]},
+                    indent=1, default=str), encoding="utf-8")
+            if prefect is not None:
+                prefect.stop()
     finally:
         server.stop()
+        if prefect is not None:
+            prefect.stop()
 
     suite_s = time.perf_counter() - started
     run_all = set(stages) == set(STAGES)
