@@ -115,6 +115,21 @@ def visit_article() -> Article:
     return a
 
 
+def border_attack_article() -> Article:
+    body = ["Syria's neighbours watched the border closely.",
+            "A drone strike killed 3 soldiers near the border on Monday, Turkish officials said."]
+    a = Article(id=Article.make_id("Drone strike kills 3 soldiers", body), headline="Drone strike kills 3 soldiers", body=body,
+                published="2025-07-01", page_name="dev-005.txt", page_sha256="34" * 32, source="/data/pages/dev-005.txt",
+                fetched_at="2025-07-01T06:00:00Z", extractor="newsgraph.RuleExtractor.v1 0.1.0")
+    t = a.text
+    a.entities = [
+        Entity(kind="state", name="Syria", mentions=[_m(t, "Syria")], link=Link("Q858", 0.99, "wikidata-search")),
+        Entity(kind="state", name="Türkiye", mentions=[_m(t, "Turkish")], link=Link("Q43", 0.99, "wikidata-search")),
+    ]
+    a.events = [Event(type="attack", date="2025-06-30", killed=3, evidence=[_ev(t, body[1], "attack.killed")])]
+    return a
+
+
 def all_articles() -> list[Article]:
     """The small hand-made corpus the cookbook queries are tested on."""
-    return [meeting_article(), attack_article(), agreement_article(), visit_article()]
+    return [meeting_article(), attack_article(), agreement_article(), visit_article(), border_attack_article()]

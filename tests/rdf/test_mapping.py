@@ -194,3 +194,11 @@ def test_text_with_unicode_and_quotes_round_trips() -> None:
     graphs = graphs_by_name(g.quads)
     texts = [str(o) for o in graphs[g.iri].objects(None, None) if "Erdoğan said" in str(o)]
     assert texts and texts[0].endswith('"We met in Ankara" \\ ok')
+
+
+def test_invisible_characters_do_not_split_an_entity() -> None:
+    a = Article(id="zw", headline="h", body=["ISIS claimed it."], entities=[
+        Entity(kind="organization", name="ISIS"), Entity(kind="organization", name="I\u200bSIS\u00a0")])
+    g = article_graph(a, extracted_at=EXTRACTED_AT)
+    rows = select(g.entity_quads, "SELECT ?e ?l WHERE { ?e a ng:Organization ; rdfs:label ?l }")
+    assert rows == [{"e": entity_iri("organization", "ISIS"), "l": "ISIS"}]

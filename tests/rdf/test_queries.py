@@ -31,7 +31,8 @@ EXPECTED: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
         ("Ebrahim Raisi", "Nicolas Maduro", "1"),
     ]),
     "attacks-per-country.rq": (("countryName", "attacks", "killed", "injured", "perpetrators", "blamedOn"), [
-        ("Syria", "1", "22", "0", "Islamic State", "Hezbollah"),
+        ("Syria", "1", "22", "0", "Islamic State", "Hezbollah"),  # the one state the article names
+        ("Türkiye", "1", "3", "0", "", ""),  # the one state in the evidence sentence; no perpetrator
     ]),
     "agreements-of-state.rq": (("date", "partners", "signatories", "durationYears"), [
         ("2022-06", "Venezuela", "Nicolas Maduro", "20"),
@@ -53,7 +54,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
     ]),
     "visits-hosted-by-state.rq": (("guestState", "guestStateName", "visits"), [(WD + "Q794", "Iran", "1")]),
     "events-per-month.rq": (("month", "type", "events"), [
-        ("2022-06", "Agreement", "1"), ("2023-02", "Meeting", "1"), ("2023-06", "Meeting", "1"), ("2025-06", "Attack", "1"),
+        ("2022-06", "Agreement", "1"), ("2023-02", "Meeting", "1"), ("2023-06", "Meeting", "1"), ("2025-06", "Attack", "2"),
     ]),
     "entities-to-relink.rq": (("label", "kind", "articles", "needsRelink"), [("Tehran", "Place", "1", "true")]),
     "provenance-of-events.rq": (("headline", "source", "fetchedAt", "extractor", "conforms"), [
@@ -62,11 +63,14 @@ EXPECTED: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
          "newsgraph.RuleExtractor.v1 0.1.0", "true"),
         ("Church bombing in Damascus", "/data/pages/dev-002.txt", "2025-06-23T10:00:00Z", "newsgraph.RuleExtractor.v1 0.1.0", "true"),
         (VISIT, "https://news.example.org/dev-004", "2023-06-13T07:30:00+02:00", "newsgraph.RuleExtractor.v1 0.1.0", "true"),
+        ("Drone strike kills 3 soldiers", "/data/pages/dev-005.txt", "2025-07-01T06:00:00Z",
+         "newsgraph.RuleExtractor.v1 0.1.0", "true"),
     ]),
-    "casualties-by-month.rq": (("month", "attacks", "articles", "killed", "injured"), [("2025-06", "1", "1", "22", "0")]),
+    "casualties-by-month.rq": (("month", "attacks", "articles", "killed", "injured"), [("2025-06", "2", "2", "25", "0")]),
 }
+UNORDERED = {"provenance-of-events.rq"}
 CAMEO_EXPECTED = {("CAMEO", "04", "broadMatch", "Meeting", "2"), ("CAMEO", "057", "closeMatch", "Agreement", "1"),
-                  ("CAMEO", "18", "closeMatch", "Attack", "1"), ("PLOVER", "CONSULT", "broadMatch", "Meeting", "2"),
+                  ("CAMEO", "18", "closeMatch", "Attack", "2"), ("PLOVER", "CONSULT", "broadMatch", "Meeting", "2"),
                   ("PLOVER", "AGREE", "broadMatch", "Agreement", "1"), ("ACLED event types", "Agreement", "closeMatch", "Agreement", "1")}
 
 
@@ -109,6 +113,8 @@ def test_query_gives_the_expected_answer(name: str, cookbook_store) -> None:  # 
     cols, expected = EXPECTED[name]
     res = cookbook_store.query((QUERIES / name).read_text(encoding="utf-8"))
     got = [tuple(row[c] for c in cols) for row in res.rows()]
+    if name in UNORDERED:  # ordered by IRIs, which are hashes: compare as sets
+        got, expected = sorted(got), sorted(expected)
     assert got == expected
 
 

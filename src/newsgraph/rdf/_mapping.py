@@ -82,7 +82,7 @@ class _Resolver:
         self.by_mention: dict[str, Entity] = {}
         self.by_qid: dict[str, Entity] = {}
         for e in article.entities:
-            self.by_name.setdefault(e.name.casefold(), e)
+            self.by_name.setdefault(ns.clean_name(e.name).casefold(), e)
             for m in e.mentions:
                 self.by_mention.setdefault(m.text.casefold(), e)
             if e.wikidata:
@@ -90,7 +90,7 @@ class _Resolver:
         self.extra: dict[str, dict[str, Any]] = {}  # dangling names, minted as ng:NamedEntity
 
     def entity(self, name: str) -> Entity | None:
-        key = name.strip().casefold()
+        key = ns.clean_name(name).casefold()
         return self.by_name.get(key) or self.by_mention.get(key) or self.by_qid.get(name.strip())
 
     def iri(self, name: str) -> str:
@@ -100,7 +100,7 @@ class _Resolver:
         name = name.strip()
         iri = ns.entity_iri("entity", name)
         if iri not in self.extra:
-            node: dict[str, Any] = {"id": iri, "type": ENTITY_CLASSES["entity"], "label": name}
+            node: dict[str, Any] = {"id": iri, "type": ENTITY_CLASSES["entity"], "label": ns.clean_name(name)}
             if _QID.match(name):
                 node["same_as"] = ns.wikidata_iri(name)
             self.extra[iri] = node
@@ -169,7 +169,8 @@ def _happening(iri: str, ev: Event, *, article: Article, art_iri: str, res: _Res
 
 
 def _entity_nodes(e: Entity) -> dict[str, Any]:
-    node: dict[str, Any] = {"id": ns.entity_iri(e.kind, e.name), "type": ENTITY_CLASSES[e.kind], "label": e.name}
+    node: dict[str, Any] = {"id": ns.entity_iri(e.kind, e.name), "type": ENTITY_CLASSES[e.kind],
+                            "label": ns.clean_name(e.name)}
     if e.wikidata:
         node["same_as"] = ns.wikidata_iri(e.wikidata)
     return node

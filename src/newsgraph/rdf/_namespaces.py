@@ -20,6 +20,7 @@ stays put; the QID is attached as ``owl:sameAs wd:Q…`` (researchers group by t
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from .._models import stable_id
@@ -69,8 +70,14 @@ def page_iri(sha256: str) -> str:
     return f"{ID}page/{_seg(sha256)}"
 
 
+def clean_name(name: str) -> str:
+    """A name as a label: NFC, no invisible format characters (zero-width, bidi marks), single spaces."""
+    nfc = unicodedata.normalize("NFC", name)
+    return " ".join("".join(ch for ch in nfc if unicodedata.category(ch) != "Cf").split())
+
+
 def entity_iri(kind: str, name: str) -> str:
-    return f"{ID}{kind}/{stable_id(kind, name.casefold())}"
+    return f"{ID}{kind}/{stable_id(kind, clean_name(name).casefold())}"
 
 
 def event_iri(article_id: str, event_type: str, n: int) -> str:
