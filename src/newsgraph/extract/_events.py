@@ -200,6 +200,16 @@ class Reader:
                 return people[:2]
         return []
 
+    def appositive_person(self, noun: Token) -> Entity | None:
+        """ "the emir, Sheikh Sabah": the name set beside a role noun."""
+        doc = self.doc
+        if noun.i + 1 < len(doc) and doc[noun.i + 1].text == ",":
+            for i in range(noun.i + 2, min(noun.i + 5, len(doc))):
+                e = self.by_token.get(i)
+                if e is not None and e.kind == "person" and id(e) in self.kept:
+                    return e
+        return None
+
     def role_person(self, noun: Token, exclude: list[Entity]) -> Entity | None:
         for i in range(noun.i - 1, -1, -1):
             e = self.by_token.get(i)
@@ -220,8 +230,8 @@ class Reader:
             if t.lower_ in ("he", "him", "she", "her") and t.tag_ == "PRP":
                 out += self.persons_before(t, have + out)
             elif t.lower_ in ROLE_ANAPHORS and t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children):
-                p = self.role_person(t, have + out)
-                if p:
+                p = self.appositive_person(t) or self.role_person(t, have + out)
+                if p and all(p is not x for x in have + out):
                     out.append(p)
             elif t.lower_ == "two" and t.dep_ == "pobj":  # "signed a copy with the two"
                 out += self.persons_before(t, have + out, n=2)
@@ -326,8 +336,10 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
             return "denied", f"denied: {tok.text}"
         if i > 0 and tok.lemma_ in HYPOTHETICAL_LEMMAS:
             return "hypothetical", f"{tok.text}"
-        if i > 0 and tok.lemma_ in PLANNED_LEMMAS:
-            return "planned", f"planned: {tok.text}"
+        if i > 0 and tok.lemma_ in PLANNED_LEMMAS and (
+                chain[i - 1].dep_ in ("xcomp", "ccomp", "dobj", "nsubjpass", "attr", "acomp")
+                or (chain[i - 1].dep_ == "prep" and tok.lemma_ in ("call", "look", "hope", "wait", "plan"))):
+            return "planned", f"planned: {tok.text}"  # "agreed to meet", "called for a meeting"
         if any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and tok.head.lemma_ == "be" \
                 and tok.dep_ == "xcomp":
             return "planned", f"planned: {tok.head.text} to {tok.text}"
@@ -593,6 +605,14 @@ def _signers(r: Reader, t: Token) -> list[Entity]:
             toks += [x for x in c.subtree if not any(a.dep_ in ("relcl", "acl") for a in x.ancestors
                                                      if a.i in {y.i for y in c.subtree} and a.i != c.i)]
     people = r.ents_in(toks, "person")
+    if any(x.lower_ == "we" and x.dep_ == "nsubj" for x in toks):
+        # "We have signed ...," Erdogan told ...: the speaker signed
+        for v in t.sent:
+            if v.lemma_ in _SPEECH:
+                for c in v.children:
+                    e = r.by_token.get(c.i)
+                    if c.dep_ == "nsubj" and e is not None and e.kind == "person" and all(e is not p for p in people):
+                        people.append(e)
     return people + r.resolve_anaphors(toks, people)
 
 
