@@ -772,6 +772,10 @@ def _own_date(m: Mention) -> str | None:
     return m.fallback if m.fallback_local else None
 
 
+def _nested(a: set[str], b: set[str]) -> bool:
+    return bool(a and b and (a <= b or b <= a))
+
+
 def _conflict(a: str | None, b: str | None) -> bool:
     """Two dates name different times; a bare year ("this year") does not contradict a day in it."""
     if not a or not b or a == b:
@@ -850,7 +854,8 @@ def find_events(doc: Doc, entities: list[Entity], by_token: dict[int, Entity],
                 break
         else:
             if m.section != "headline" and not (m.weak and m.type == "meeting" and any(
-                    c[0].type == "meeting" and {p.name for p in c[0].participants} & {p.name for p in m.participants}
+                    c[0].type == "meeting" and _nested({p.name for p in c[0].participants},
+                                                       {p.name for p in m.participants})
                     for c in clusters)):
                 clusters.append([m])
     clusters.sort(key=lambda c: (c[0].section != "body", c[0].trigger.i))
