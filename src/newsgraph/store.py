@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol, Self
 
 import pyoxigraph as ox
 
-from .errors import LoadError, StoreLocked
+from .errors import LoadError, NewsgraphError, StoreLocked
 from .rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, validate, vocabulary_quads
 from .settings import Settings
 
@@ -143,10 +143,33 @@ def _nt_term(term: Term | None) -> str:
     return str(ox.Literal(term["value"]))
 
 
+def _graph_as_bindings(result: QueryResult) -> QueryResult:
+    """A CONSTRUCT/DESCRIBE result as ?subject ?predicate ?object rows (for csv, tsv and json)."""
+    def term(t: Any) -> Term:
+        if isinstance(t, ox.NamedNode):
+            return {"type": "uri", "value": t.value}
+        if isinstance(t, ox.BlankNode):
+            return {"type": "bnode", "value": t.value}
+        out: Term = {"type": "literal", "value": t.value}
+        if t.language:
+            out["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = t.datatype.value
+        return out
+
+    rows = [{"subject": term(t.subject), "predicate": term(t.predicate), "object": term(t.object)}
+            for t in ox.parse(result.ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    return QueryResult(kind="bindings", variables=["subject", "predicate", "object"], bindings=rows)
+
+
 def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """Render a result for the terminal or a file: table, csv, tsv, json or ttl (graph results)."""
+    """Render a result for the terminal or a file: table, csv, tsv, json, or ttl (graph results).
+
+    CONSTRUCT/DESCRIBE results print as Turtle for ``table`` and ``ttl``, and as subject /
+    predicate / object rows for csv, tsv and json. Asking ``ttl`` of a SELECT or ASK is an error.
+    """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise NewsgraphError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if result.kind == "graph":
         if fmt in ("ttl", "table"):
             import rdflib  # rdflib only serialises here; it never writes the store
@@ -156,9 +179,9 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
                 g.bind(p, iri, override=True)
             g.parse(data=result.ntriples, format="nt")
             return g.serialize(format="turtle")
-        raise ValueError(f"a CONSTRUCT/DESCRIBE result prints as ttl, not {fmt}")
+        result = _graph_as_bindings(result)
     if fmt == "ttl":
-        raise ValueError("ttl is for CONSTRUCT/DESCRIBE results; use table, csv, tsv or json")
+        raise NewsgraphError("--format ttl is for CONSTRUCT and DESCRIBE queries; use table, csv, tsv or json")
     if result.kind == "boolean":
         if fmt == "json":
             return json.dumps(result.to_json())

@@ -14,7 +14,7 @@ import rdflib
 from ngtest_rdf_helpers import assert_isomorphic
 
 from newsgraph import Settings
-from newsgraph.errors import LoadError, StoreLocked, ValidationError
+from newsgraph.errors import LoadError, NewsgraphError, StoreLocked, ValidationError
 from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, ArticleGraph, article_graph
 from newsgraph.store import EmbeddedStore, QueryResult, RemoteStore, format_result, open_store, with_prefixes
 
@@ -228,10 +228,19 @@ def test_format_table_compacts_iris(result: QueryResult) -> None:
 
 
 def test_format_rejects_ttl_for_select_and_unknown_formats(result: QueryResult) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(NewsgraphError, match="CONSTRUCT"):
         format_result(result, "ttl")
-    with pytest.raises(ValueError):
+    with pytest.raises(NewsgraphError):
         format_result(result, "xml")
+
+
+def test_graph_results_as_rows_for_csv() -> None:
+    res = QueryResult(kind="graph", ntriples='<http://a> <http://b> "c"@en .\n<http://a> <http://d> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    rows = list(csv.reader(io.StringIO(format_result(res, "csv"))))
+    assert rows[0] == ["subject", "predicate", "object"] and sorted(rows[1:]) == [
+        ["http://a", "http://b", "c"], ["http://a", "http://d", "1"]]
+    doc = json.loads(format_result(res, "json"))
+    assert {b["object"].get("xml:lang") for b in doc["results"]["bindings"]} == {"en", None}
 
 
 def test_format_boolean() -> None:
