@@ -20,6 +20,9 @@ from ._models import Article, Caption, RawPage
 from .errors import ParseError
 
 MAX_PAGE_CHARS = 5_000_000  # a page beyond this is not an article page
+#: The longest article text fed to spaCy (long news features are ~40,000). Extraction time grows with
+#: the text (faster than linearly when a text has no sentence breaks), so this bounds the time per article.
+MAX_ARTICLE_CHARS = 100_000
 
 _ARTICLE_SEP = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n+")  # three or more blank lines
 _SHARE_RESIDUE = re.compile(r"^(TT|T T|Share|SHARE|\d{1,3}(?:[,.]\d{3})*|\d+(?:\.\d+)?[KkMm])$")
@@ -219,6 +222,10 @@ def parse_page(page: RawPage) -> list[Article]:
         raise ParseError("no article found on the page", source=page.source)
     articles = []
     for i, (headline, captions, body, published) in enumerate(raw):
+        size = len(headline) + sum(len(c.text) for c in captions) + sum(len(p) + 2 for p in body)
+        if size > MAX_ARTICLE_CHARS:
+            raise ParseError(f"article {i + 1} is {size:,} characters, over the {MAX_ARTICLE_CHARS:,} cap for "
+                             "one article", source=page.source)
         articles.append(Article(
             id=Article.make_id(headline, body), headline=headline, body=body, captions=captions,
             published=published, page_name=page.name, page_sha256=page.sha256, source=page.source,

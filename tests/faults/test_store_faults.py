@@ -148,7 +148,7 @@ def test_store_down_at_load_time_run_reports_and_rerun_loads_them(prefect_api: s
     monkeypatch.setenv("NEWSGRAPH_LINKING", "off")
     data = tmp_path / "data"
     sources = [str(p) for p in dev_pages[:2]]
-    first = ingest(sources=sources, data_dir=str(data), batch_size=2, publish_report=False)
+    first = ingest(sources=sources, data_dir=str(data), batch_size=2, linking=False, publish_report=False)
     assert first["articles"] > 0 and first["quads_written"] == 0
     loads = [s for s in first["set_aside"] if s["stage"] == "load"]
     assert len(loads) == first["articles"] == len(first["not_loaded"])
@@ -157,7 +157,7 @@ def test_store_down_at_load_time_run_reports_and_rerun_loads_them(prefect_api: s
 
     try:
         server.start()
-        second = ingest(sources=sources, data_dir=str(data), batch_size=2, publish_report=False)
+        second = ingest(sources=sources, data_dir=str(data), batch_size=2, linking=False, publish_report=False)
         assert second["not_loaded"] == [] and second["quads_written"] > 0
         r = requests.post(server.url + "/query", data="SELECT DISTINCT ?id WHERE { GRAPH ?g { ?a a "
                           "<https://w3id.org/newsgraph/ontology#Article> ; <https://schema.org/identifier> ?id } }",
