@@ -189,7 +189,10 @@ def _past_report(sp: Span) -> bool:
     if is_future_context(sent):
         return False
     head = sp.root.head
-    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+    for _ in range(8):
+        # up to the finite verb: "signed a pact on sharing water on Wednesday" hangs on "sharing"
+        if head.pos_ in ("VERB", "AUX") and head.tag_ not in ("VBG", "VB") or head.head.i == head.i:
+            break
         head = head.head
     return head.tag_ in ("VBD", "VBN") or any(c.tag_ == "VBD" for c in head.children)
 

@@ -18,7 +18,7 @@ HONORIFICS = frozenset(["sheikh", "sheik", "king", "queen", "emir", "amir", "sul
 MEETING_VERBS = frozenset(["meet", "receive", "host", "welcome", "visit", "greet"])
 MEETING_NOUNS = frozenset(["talks", "meeting", "summit", "visit", "conference"])
 ATTACK_VERBS = frozenset(["attack", "strike", "bomb", "shoot", "kill", "explode", "hit", "shell", "target", "ambush", "massacre", "assassinate", "fire"])
-ATTACK_NOUNS = frozenset(["attack", "strike", "airstrike", "bombing", "bomber", "shooting", "blast", "explosion", "massacre", "assault", "ambush", "raid", "gunman", "gunmen", "shelling"])
+ATTACK_NOUNS = frozenset(["attack", "strike", "airstrike", "bombing", "bomb", "bomber", "shooting", "blast", "explosion", "massacre", "assault", "ambush", "raid", "gunman", "gunmen", "shelling"])
 AGREEMENT_VERBS = frozenset(["sign", "agree", "conclude", "ink", "initial"])
 AGREEMENT_NOUNS = frozenset(["agreement", "deal", "pact", "treaty", "memorandum", "accord", "accords", "declaration", "ceasefire", "truce", "memorandums", "memoranda", "mou"])
 
