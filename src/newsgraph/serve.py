@@ -24,6 +24,7 @@ to and that this endpoint reads through (docs/store.md):
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -102,13 +103,31 @@ class _Gate(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def parse_request(self) -> bool:
+        self._body_read = False  # a new request on this (kept-alive) connection
+        return super().parse_request()
+
     def _refuse(self) -> None:
+        self._drain()
         self._send(403, b"This SPARQL endpoint is read-only: updates and graph writes are refused.\n")
+
+    def _drain(self) -> None:
+        """Consume an unread request body, so the kept-alive connection stays in step."""
+        if getattr(self, "_body_read", False):
+            return
+        self._body_read = True
+        n = int(self.headers.get("Content-Length") or 0)
+        if 0 < n <= self.server.max_request_bytes:
+            self.rfile.read(n)
+        elif n:
+            self.close_connection = True
 
     def _body(self) -> bytes:
         n = int(self.headers.get("Content-Length") or 0)
         if n > self.server.max_request_bytes:
+            self._drain()
             raise ValueError("request body too large")
+        self._body_read = True
         return self.rfile.read(n) if n else b""
 
     def _forward(self, method: str) -> None:
@@ -122,6 +141,7 @@ class _Gate(BaseHTTPRequestHandler):
         elif path == "/store" and method == "GET":
             target = self.server.upstream + "/store"
         else:
+            self._drain()
             self._send(404, b"Not found. Queries go to /query (SPARQL 1.1 Protocol).\n")
             return
         try:
@@ -277,9 +297,16 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7878, time
     endpoint = make_server(settings, host=host, port=port, timeout_s=timeout_s,
                            max_result_bytes=max_result_bytes, verbose=True)
     print(f"newsgraph: read-only SPARQL endpoint at {endpoint.url}/query (UI at {endpoint.url}/)", file=sys.stderr)
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (e.g. from a service manager): stop the oxigraph child too
+
+    previous = signal.signal(signal.SIGTERM, _stop) if threading.current_thread() is threading.main_thread() else None
     try:
         endpoint.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         endpoint.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

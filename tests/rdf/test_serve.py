@@ -152,3 +152,20 @@ def test_serving_a_store_held_by_a_writer_is_refused(tmp_path: Path) -> None:
 def test_serving_without_a_store_is_a_load_error(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="no store"):
         make_server(Settings(data_dir=tmp_path), port=free_port())
+
+
+def test_refused_writes_keep_a_kept_alive_connection_in_step(endpoint: ReadOnlyEndpoint) -> None:
+    import http.client
+
+    host, port = endpoint.server_address[:2]
+    conn = http.client.HTTPConnection(str(host), int(port), timeout=10)
+    body = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    for method, path in [("PUT", "/store?default"), ("POST", "/update"), ("DELETE", "/store?default")]:
+        conn.request(method, path, body=body, headers={"Content-Type": "application/n-triples"})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 403
+    conn.request("GET", "/query?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and b"true" in resp.read()
+    conn.close()
