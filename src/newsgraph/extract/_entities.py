@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .._models import Entity, Mention, Section
 from ._components import STATES_KEY
-from ._gazetteer import Gazetteer
+from ._gazetteer import Gazetteer, load_gazetteer
 from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
 _LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
@@ -231,9 +231,13 @@ def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Secti
 
 def _join_adjacent_people(doc: Doc) -> list[Span]:
     """ "Sheikh Mohammed bin Abdulrahman" + "Al Thani" side by side are one name."""
+    state_words = load_gazetteer().by_text()
     out: list[Span] = []
     for ent in doc.ents:
-        if out and ent.label_ == "PERSON" and out[-1].label_ == "PERSON" and out[-1].end == ent.start:
+        if out and out[-1].label_ == "PERSON" and out[-1].end == ent.start and (
+                ent.label_ == "PERSON" or (len(ent) == 1 and ent.label_ in ("GPE", "ORG", "NORP")
+                                           and ent[0].pos_ == "PROPN" and ent.text not in state_words)):
+            # "Khan" + "Muttaqi": a surname the model cut off (and mislabelled) is still the name's
             out[-1] = Span(doc, out[-1].start, ent.end, label="PERSON")
         else:
             out.append(ent)

@@ -486,8 +486,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
     local_fallback = days[0].kb_id_ if days else r.date_before(t)
-    m.fallback = local_fallback or r.lead_date
-    m.fallback_local = local_fallback is not None
+    vague = not dates and any(x.ent_type_ == "DATE" for x in local)  # "last week": a time, not a day
+    m.fallback = None if vague else (local_fallback or r.lead_date)
+    m.fallback_local = local_fallback is not None and not vague
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
     if not places and t.pos_ == "VERB" and t.dep_ in ("amod", "compound"):  # misparsed verb: its window
@@ -579,7 +580,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         return None
     obj = [c for c in t.children if c.dep_ in ("dobj", "pobj")] + [
         g for c in t.children if c.lower_ in ("on", "at") for g in c.children if g.dep_ == "pobj"]
-    if obj:
+    if obj and obj[0].tag_ != "PRP":  # "blew himself up" has no target
         m.target = " ".join(x.text for x in obj[0].subtree)[:120]
     return m
 
