@@ -77,6 +77,9 @@ def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePl
     page.get_by_role("link", name="ingest").first.wait_for()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Run", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_text("Custom run").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/run\b"))  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # the form is built from the deployment's parameter schema
+    page.get_by_text("What to read").first.wait_for()  # type: ignore[attr-defined]  # the description shows
     page.get_by_role("button", name="Add item").click()  # type: ignore[attr-defined]
     page.locator("textarea").first.fill(url)  # type: ignore[attr-defined]
     page.screenshot(path=str(artifacts_dir / "ui-2-custom-run.png"), full_page=True)  # type: ignore[attr-defined]
