@@ -63,3 +63,10 @@ def test_a_title_case_headline_alone_names_no_one(read) -> None:  # type: ignore
 def test_an_honorific_marks_a_person_the_model_missed(read) -> None:  # type: ignore[no-untyped-def]
     art = read("The envoy was received by Sultan Qaboos in Muscat.")
     assert "Qaboos" in names(art, "person")
+
+
+def test_multiword_titles_keep_their_of(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("US Secretary of State Mary Jones arrived in Lima.")
+    jones = person(art, "Mary Jones")
+    assert jones.roles == ["secretary of state"]
+    assert jones.role_of == "United States of America"

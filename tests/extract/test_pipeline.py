@@ -34,3 +34,16 @@ def test_every_event_keeps_its_evidence(read) -> None:  # type: ignore[no-untype
         e = ev.evidence[0]
         assert art.text[e.start:e.end].strip() == e.sentence
         assert e.rule and 0 < e.confidence <= 1
+
+
+def test_odd_articles_do_not_break_the_batch(extractor) -> None:  # type: ignore[no-untyped-def]
+    arts = [
+        Article(id="a", headline="", body=[""]),
+        Article(id="b", headline="Only A Headline", body=[]),
+        Article(id="c", headline="x", body=["\u0627\u0644\u0631\u0626\u064a\u0633 " * 50]),
+        Article(id="d", headline="x", body=["Talks, talks, talks; met met met. " * 200]),
+        Article(id="e", headline="x", body=["On Friday.", "Last June.", "22 at a"],
+                captions=[], published="not a date"),
+    ]
+    out = extractor(arts)
+    assert [a.extractor is not None for a in out] == [True] * 5

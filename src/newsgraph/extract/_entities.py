@@ -108,6 +108,8 @@ def _role_before(span: Span, state_at: dict[int, str]) -> tuple[list[str], str |
         low = tok.lower_.rstrip(".")
         if low in TITLE_WORDS or (tok.is_title and low in HONORIFICS):
             words.insert(0, low)
+        elif low == "of" and words and i > 0 and doc[i - 1].lower_ in TITLE_WORDS:
+            words.insert(0, low)  # "Secretary of State"
         elif tok.i in state_at:
             role_of = state_at[tok.i]
             break
