@@ -8,6 +8,25 @@ Requires ``article.text``, ``article.headline``, ``article.captions``, ``article
 spaCy is loaded once per extractor; newsgraph's own components (see ``_components``) are added
 to the stock pipeline by name, and articles go through ``nlp.pipe`` in batches. Deciding
 (``_entities``, ``_events``) is kept apart from writing (``Extractor._fill``).
+
+Conventions a reader of the output should know (each is a choice, made once, for every article):
+
+- Entity names: states carry the gazetteer's Wikidata name ("Türkiye", "United States of
+  America"); people the longest form the article uses; places and organizations their text.
+- A capital or seat of government counts as its state when it acts ("Ankara said", "Moscow's
+  view") and as a place otherwise ("talks in Ankara").
+- ``Event.perpetrators`` holds who claimed an attack or is its grammatical agent ("Russian
+  missiles struck"); ``Event.blamed`` who others blamed. When nobody claimed it, the blamed
+  party is copied into ``perpetrators`` too (so a graph query for "who carried out" finds the
+  attributed party), and the evidence rule says so.
+- Places: a town before a building in it ("Caracas" over "the presidential palace"), except a
+  seat of government ("White House", "Kremlin"), which researchers code as such.
+- Dates: the date phrase in the event's own clause, else a day named in the sentence, else an
+  earlier date in the paragraph, else the photo caption's date (the article's lead event).
+- ``published`` (text pages rarely state it): the caption's date, or the day after when the text
+  reports in the past tense something that happened on that next weekday. No caption, no date.
+- Non-events (planned, negated, denied, hypothetical, phone calls) go to ``non_events`` with
+  ``modality`` and ``why``; they never reach ``events``.
 """
 from __future__ import annotations
 
