@@ -753,6 +753,8 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
         s = m.trigger.sent
         ev.evidence.append(Evidence(sentence=s.text.strip(), start=s.start_char, end=s.end_char, rule=m.rule,
                                     confidence=0.8 if m.modality == "asserted" else 0.6))
+    if ev.blamed and ev.perpetrators == ev.blamed:  # nobody claimed it: the blamed party stands in
+        ev.evidence[0].rule += "+perpetrators-from-blame"
     ev.confidence = max(e.confidence for e in ev.evidence)
     del doc
     return ev
