@@ -70,3 +70,12 @@ def test_multiword_titles_keep_their_of(read) -> None:  # type: ignore[no-untype
     jones = person(art, "Mary Jones")
     assert jones.roles == ["secretary of state"]
     assert jones.role_of == "United States of America"
+
+
+def test_different_titles_keep_namesakes_apart(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Jordan's Crown Prince Hassan bin Talal met King Talal in Amman.",
+               "Crown Prince Hassan later flew to Cairo.")
+    people = {e.name: [m.text for m in e.mentions] for e in art.entities if e.kind == "person"}
+    assert "Talal" in people and "Hassan bin Talal" in people
+    assert "Talal" not in people["Hassan bin Talal"]
+    assert "Hassan" in people["Hassan bin Talal"]

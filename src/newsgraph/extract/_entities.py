@@ -288,6 +288,15 @@ def _retype_names(found: list[Found]) -> list[Found]:
     return out
 
 
+_NEUTRAL_TITLES = {"mr", "mrs", "ms", "dr", "sheikh", "sheik", "the", "his", "her", "former", "late", "acting",
+                   "interim", "newly", "appointed", "deputy", "vice"}
+
+
+def _role_heads(roles: list[str]) -> set[str]:
+    """The title words that tell people apart ("king" vs "crown prince"); courtesy titles do not."""
+    return {w for r in roles for w in r.split() if w in ROLE_HEADS and w not in _NEUTRAL_TITLES}
+
+
 def _person_key_match(short: list[str], long: list[str]) -> bool:
     return bool(short) and len(short) < len(long) and all(t in long for t in short)
 
@@ -315,8 +324,12 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
         best: tuple[int, int] = (-1, -1)
         for ctoks, ent in clusters:
             if toks == ctoks or _person_key_match(toks, ctoks):
-                # "Crown Prince Mohammed" joins the crown prince, not another Mohammed; else the latest
-                shared = int(bool(set(" ".join(f.roles).split()) & set(" ".join(ent.roles).split()) - {"the"}))
+                # "Crown Prince Mohammed" joins the crown prince, not another Mohammed; else the latest.
+                # "King Salman" never joins "Crown Prince Mohammed bin Salman": their titles differ.
+                mine, theirs = _role_heads(f.roles), _role_heads(ent.roles)
+                if toks != ctoks and mine and theirs and not mine & theirs:
+                    continue
+                shared = int(bool(mine & theirs))
                 rank = (shared, _last_start(ent, f.start))
                 if rank > best:
                     best, target = rank, (ctoks, ent)
