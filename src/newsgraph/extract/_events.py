@@ -192,6 +192,15 @@ class Reader:
         return next((e for e in self.entities if e.kind in ("state", "organization") and (
             e.name == person.role_of or person.role_of in e.surface_forms())), None)
 
+    def host_state(self, place: Entity) -> Entity | None:
+        """The state whose capital ``place`` is, when the article names that state."""
+        forms = load_gazetteer().by_text()
+        for m in place.mentions:
+            form = forms.get(m.text)
+            if form is not None and form.via == "capital":
+                return next((e for e in self.entities if e.kind == "state" and e.name == form.state), None)
+        return None
+
     def pair_before(self, tok: Token) -> list[Entity]:
         """The two people of the nearest earlier sentence that names two."""
         for sent in reversed([s for s in self.doc.sents if s.end <= tok.sent.start]):
@@ -295,6 +304,25 @@ def _local(anchor: Token, trigger: Token) -> list[Token]:
         return toks
     ids = {t.i for t in toks}
     return toks + [t for t in trigger.subtree if t.i not in ids]
+
+
+_TAKING_PART = {"accompany", "attend", "join", "include", "bring"}
+
+
+def _outside_asides(tokens: list[Token], trigger: Token) -> list[Token]:
+    """Drop relative and participial asides about a party ("Sharaa, who ousted Assad, met ...")."""
+    path = {trigger.i} | {a.i for a in trigger.ancestors}
+    out = []
+    for tok in tokens:
+        x, keep = tok, True
+        while x.head.i != x.i and x.i not in path:
+            if x.dep_ in ("relcl", "acl") and x.pos_ in ("VERB", "AUX") and x.lemma_ not in _TAKING_PART:
+                keep = False  # but "accompanied by X", "attended by X": X takes part
+                break
+            x = x.head
+        if keep:
+            out.append(tok)
+    return out
 
 
 def _clause(anchor: Token) -> list[Token]:
@@ -524,7 +552,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                                        "president", "minister", "prince")
                        for o in objs):
                 return None
-        people = r.ents_in(clause, "person")
+        people = r.ents_in(_outside_asides(clause, t), "person")
         # "the king" names a party outright; "he" stands in only for a missing one
         people += r.resolve_anaphors(clause, people, pronouns=len(people) < 2)
         m.participants = people
@@ -554,6 +582,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                 st = r.role_state(p)
                 if st is not None and st not in parties:
                     parties.append(st)
+        if len(parties) == 1 and m.place is not None:
+            host = r.host_state(m.place)  # "signed a pact on a visit to Tehran": Iran signed too
+            if host is not None and host is not parties[0]:
+                parties.append(host)
         m.participants = parties
         m.signatories = signers
         if not parties and not people:
@@ -621,9 +653,13 @@ def _where(t: Token, anchor: Token) -> list[Token]:
     """Tokens of the "in X" / "at X" phrases that say where the trigger (or its verb) happened."""
     out: list[Token] = []
     heads = [t, anchor] + [c for c in t.children if c.dep_ in ("dobj", "nsubjpass")]
+    # "On a visit to Tehran, X signed": the visit's destination is where it happened
+    heads += [g for c in anchor.children if c.dep_ == "prep" for g in c.children
+              if g.dep_ == "pobj" and g.lemma_ in ("visit", "trip", "tour")]
     for h in heads:
         for c in h.children:
-            if c.dep_ == "prep" and c.lower_ in ("in", "at", "inside", "near"):
+            if c.dep_ == "prep" and (c.lower_ in ("in", "at", "inside", "near") or (
+                    c.lower_ == "to" and h.lemma_ in ("visit", "trip", "tour"))):
                 for g in c.children:
                     if g.dep_ == "pobj":
                         out += list(g.subtree)
