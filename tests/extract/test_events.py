@@ -140,3 +140,17 @@ def test_a_given_publication_date_is_kept(read) -> None:  # type: ignore[no-unty
                caption="Ministers meet in Oslo, March 4, 2024.", caption_date="2024-03-04")
     assert art.published == "2024-03-06"
     assert art.extractor and art.extractor.startswith("newsgraph.extract")
+
+
+def test_people_in_asides_are_not_parties(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric, who succeeded Sebastian Pinera, met Javier Milei in Santiago on Monday, "
+               "weeks after Milei had spoken with Luiz Inacio Lula da Silva.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}
+
+
+def test_those_accompanying_a_party_take_part(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The king, accompanied by Crown Prince Ali Hassan, was received by President Omar Farouk "
+               "in Cairo on Monday.", "King Tariq Aziz had arrived on Sunday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert {"Ali Hassan", "Omar Farouk"} <= set(m.participants)

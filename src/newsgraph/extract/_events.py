@@ -316,7 +316,8 @@ def _outside_asides(tokens: list[Token], trigger: Token) -> list[Token]:
     for tok in tokens:
         x, keep = tok, True
         while x.head.i != x.i and x.i not in path:
-            if x.dep_ in ("relcl", "acl") and x.pos_ in ("VERB", "AUX") and x.lemma_ not in _TAKING_PART:
+            if x.dep_ in ("relcl", "acl", "advcl", "ccomp", "parataxis") and x.pos_ in ("VERB", "AUX") \
+                    and x.lemma_ not in _TAKING_PART:
                 keep = False  # but "accompanied by X", "attended by X": X takes part
                 break
             x = x.head
