@@ -19,10 +19,12 @@ import os
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from ._models import Article, RawPage
 from .archive import RawArchive
@@ -30,9 +32,23 @@ from .errors import ConfigError, InputError
 from .fetch import FEED_SUFFIXES, PAGE_SUFFIXES, is_url
 from .settings import Settings
 
-__all__ = ["expand_sources", "backfill_batches", "extract_cache_key", "extractor_digest", "stale_pages",
-           "article_graph_iris", "validate_graphs", "GraphCheck", "summary_rows", "report_markdown",
-           "validation_markdown", "task_runner_from_env", "EXAMPLE_QUERIES", "since_filter", "fan_out"]
+__all__ = [
+    "EXAMPLE_QUERIES",
+    "GraphCheck",
+    "article_graph_iris",
+    "backfill_batches",
+    "expand_sources",
+    "extract_cache_key",
+    "extractor_digest",
+    "fan_out",
+    "report_markdown",
+    "since_filter",
+    "stale_pages",
+    "summary_rows",
+    "task_runner_from_env",
+    "validate_graphs",
+    "validation_markdown",
+]
 
 
 # ---- sources --------------------------------------------------------------------------------
@@ -266,7 +282,7 @@ def validate_graphs(settings: Settings, graphs: Sequence[tuple[str, str]]) -> li
 
 def validation_markdown(checks: Sequence[GraphCheck], *, endpoint: str) -> str:
     bad = [c for c in checks if not c.conforms]
-    lines = [f"# SHACL report over the store", "",
+    lines = ["# SHACL report over the store", "",
              f"**{len(checks)}** article graphs checked: **{len(checks) - len(bad)}** conform, "
              f"**{len(bad)}** do not; {sum(c.warnings for c in checks)} warnings.", "",
              f"SPARQL endpoint: [{endpoint}]({endpoint})", ""]
@@ -362,7 +378,7 @@ def task_runner_from_env(env: Mapping[str, str] | None = None) -> Any:
         return None
     if not spec.startswith("dask"):
         raise ConfigError(f"NEWSGRAPH_TASK_RUNNER={spec!r}: use 'threads', 'dask' or 'dask:tcp://host:port'")
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
 
     address = spec.partition(":")[2]
     if address:
@@ -376,9 +392,9 @@ def since_filter(batches: list[list[str]], since: Any, batch_size: int) -> list[
     """Keep only files modified on or after ``since`` (a date), re-batched."""
     if since is None:
         return batches
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    cutoff = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
+    cutoff = datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp()
     files = [f for b in batches for f in b if Path(f).stat().st_mtime >= cutoff]
     size = max(1, int(batch_size))
     return [files[i:i + size] for i in range(0, len(files), size)]
@@ -394,20 +410,25 @@ def fan_out(deployment: str, parameter_sets: Sequence[Mapping[str, Any]], *, tim
     then wait for all of them. Returns ``{"batch", "id", "name", "state"}`` per run, in order."""
     import time
 
+    from uuid import UUID
+
     from prefect import get_client
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
-    created = []
+    created: list[dict[str, Any]] = []
+    ids: list[UUID] = []
     for i, params in enumerate(parameter_sets):
-        fr = run_deployment(deployment, parameters=dict(params), timeout=0, as_subflow=True)
+        fr = cast("FlowRun", run_deployment(deployment, parameters=dict(params), timeout=0, as_subflow=True))
+        ids.append(fr.id)
         created.append({"batch": i, "id": str(fr.id), "name": fr.name, "state": "SCHEDULED"})
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            for run in created:
+            for run, run_id in zip(created, ids):
                 if run["state"] in FINAL_STATES:
                     continue
-                state = client.read_flow_run(run["id"]).state
+                state = client.read_flow_run(run_id).state
                 run["state"] = state.type.value if state else "SCHEDULED"
             if all(r["state"] in FINAL_STATES for r in created):
                 break

@@ -35,18 +35,36 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
 from .errors import NewsgraphError
 
-__all__ = ["ServiceError", "ServicePlan", "up", "down", "status", "start_process", "stop_process",
-           "Postgres", "wait_http", "free_port", "prefect_env", "register_deployments", "start_worker",
-           "start_prefect_server", "start_store", "start_endpoint", "prefect_cli",
-           "REPO", "POOL"]
+__all__ = [
+    "POOL",
+    "REPO",
+    "Postgres",
+    "ServiceError",
+    "ServicePlan",
+    "down",
+    "free_port",
+    "prefect_cli",
+    "prefect_env",
+    "register_deployments",
+    "start_endpoint",
+    "start_prefect_server",
+    "start_process",
+    "start_store",
+    "start_worker",
+    "status",
+    "stop_process",
+    "up",
+    "wait_http",
+]
 
 #: The repository root (deploy/prefect.yaml and flows/ live there).
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +94,7 @@ def wait_http(url: str, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] 
             tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
             raise ServiceError(f"{url}: the process exited with {proc.returncode} before answering\n{tail}")
         try:
-            with urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback only
+            with urlopen(url, timeout=5) as resp:
                 if resp.status < 500:
                     return
         except URLError as exc:
@@ -107,7 +125,7 @@ class ServicePlan:
     server_env: dict[str, str] = field(default_factory=dict)  # extra environment for the Prefect server
 
     @classmethod
-    def from_env(cls, state_dir: Path | None = None, env: Mapping[str, str] | None = None) -> "ServicePlan":
+    def from_env(cls, state_dir: Path | None = None, env: Mapping[str, str] | None = None) -> ServicePlan:
         """Defaults, overridden by NEWSGRAPH_DATA_DIR / NEWSGRAPH_SERVICE_DIR and *_PORT variables."""
         from .settings import load_settings
 
@@ -146,7 +164,7 @@ class ServicePlan:
     def pids(self) -> Path:
         return self.state_dir / "pids"
 
-    def postgres(self) -> "Postgres":
+    def postgres(self) -> Postgres:
         return Postgres(self.state_dir / "postgres", port=self.postgres_port, host=self.host)
 
     def newsgraph_env(self) -> dict[str, str]:
@@ -287,7 +305,7 @@ class Postgres:
     def _run(self, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
         if self.as_root:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        return subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+        return subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, **kw)
 
     @property
     def password(self) -> str:
@@ -359,12 +377,12 @@ class Postgres:
         base = ["-h", self.host, "-p", str(self.port), "-U", self.user]
         res = subprocess.run([_pg_bin("psql"), *base, "-d", "postgres", "-tAc",
                               f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+                             capture_output=True, text=True, check=False, env=env, stdin=subprocess.DEVNULL)
         if res.returncode != 0:
             raise ServiceError(f"cannot reach PostgreSQL: {res.stderr.strip()}")
         if res.stdout.strip() == "1":
             return
-        res = subprocess.run([_pg_bin("createdb"), *base, name], capture_output=True, text=True, env=env,
+        res = subprocess.run([_pg_bin("createdb"), *base, name], capture_output=True, text=True, check=False, env=env,
                              stdin=subprocess.DEVNULL)
         if res.returncode != 0:
             raise ServiceError(f"createdb {name} failed: {res.stderr.strip()}")
@@ -400,7 +418,7 @@ def prefect_cli(plan: ServicePlan, *args: str, env: Mapping[str, str] | None = N
                 timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
     """Run ``prefect ARGS`` against this service's server; raise ServiceError on failure."""
     full = {**os.environ, **prefect_env(plan), **plan.newsgraph_env(), **(env or {})}
-    res = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", *args], capture_output=True, text=True,
+    res = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", *args], capture_output=True, text=True, check=False,
                          env=full, cwd=str(REPO), stdin=subprocess.DEVNULL, timeout=timeout)
     if res.returncode != 0:
         raise ServiceError(f"prefect {' '.join(args)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")

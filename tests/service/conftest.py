@@ -9,9 +9,9 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -62,7 +62,7 @@ class _Site(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body, ctype = self.pages.get(self.path.split("?")[0], (b"no such page", "text/plain"))
         status = 200 if self.path.split("?")[0] in self.pages else 404
         self.send_response(status)

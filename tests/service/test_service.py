@@ -6,9 +6,10 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -28,9 +29,8 @@ def api(plan: ServicePlan) -> Iterator[Any]:
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: plan.api_url}):
-        with get_client(sync_client=True) as client:
-            yield client
+    with temporary_settings({PREFECT_API_URL: plan.api_url}), get_client(sync_client=True) as client:
+        yield client
 
 
 def select(plan: ServicePlan, sparql: str) -> list[dict[str, str]]:
@@ -125,8 +125,12 @@ def test_two_workers_share_a_pool_without_loading_an_article_twice(service: Serv
     for p in pages:
         shutil.copy(p, folder / p.name)
 
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter
-    from prefect.client.schemas.filters import FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+    )
     from prefect.deployments import run_deployment
 
     with api(service) as client:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import signal
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -14,8 +13,14 @@ from click.testing import CliRunner
 from newsgraph._models import Article
 from newsgraph.cli import cli
 from newsgraph.errors import InputError
-from newsgraph.runs import (backfill_batches, expand_sources, extract_cache_key, report_markdown, summary_rows,
-                            task_runner_from_env)
+from newsgraph.runs import (
+    backfill_batches,
+    expand_sources,
+    extract_cache_key,
+    report_markdown,
+    summary_rows,
+    task_runner_from_env,
+)
 from newsgraph.service import ServicePlan, _alive, down, start_process, stop_process
 from newsgraph.settings import Settings
 
