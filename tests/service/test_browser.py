@@ -89,7 +89,7 @@ def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePl
     page.get_by_role("button", name="Submit").click()  # type: ignore[attr-defined]
     # back on the deployment: the new run is listed (and a toast says it was created)
     run_link = page.get_by_role("link", name=run_name).first  # type: ignore[attr-defined]
-    run_link.wait_for()
+    run_link.wait_for(timeout=120_000)  # a bound: a busy server can be slow to validate and create the run
     page.screenshot(path=str(artifacts_dir / "ui-3-submitted.png"))  # type: ignore[attr-defined]
     run_link.click()
     page.wait_for_url(re.compile(r"/runs/flow-run/"))  # type: ignore[attr-defined]
