@@ -154,3 +154,11 @@ def test_those_accompanying_a_party_take_part(read) -> None:  # type: ignore[no-
                "in Cairo on Monday.", "King Tariq Aziz had arrived on Sunday.", published=TUE)
     [m] = events(art, "meeting")
     assert {"Ali Hassan", "Omar Farouk"} <= set(m.participants)
+
+
+def test_one_signing_of_several_documents(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Chile's Foreign Minister Ana Ruiz and Peru's Foreign Minister Luis Soto signed a treaty of "
+               "friendship between Chile and Peru and a declaration of intent between Peru and Bolivia "
+               "in Lima on Monday.", published=TUE)
+    parties = sorted(sorted(a.participants) for a in events(art, "agreement"))
+    assert ["Chile", "Peru"] in parties and ["Bolivia", "Peru"] in parties

@@ -469,11 +469,43 @@ def read_sentence(r: Reader, sent: Span) -> list[Mention]:
                 else:
                     same.signatories = _unique(same.signatories + m.signatories)
                     same.participants = _unique(same.participants + m.participants)
+                out += _each_between(r, m)
             else:
                 seen_types.add(typ)
                 out.append(m)
     attacks.sort(key=lambda m: m.trigger.i)
     return out + _combine(attacks)
+
+
+def _nearest_agreement_noun(tok: Token) -> Token | None:
+    for a in tok.ancestors:
+        if a.lemma_.lower() in AGREEMENT_NOUNS or a.lower_ in AGREEMENT_NOUNS:
+            return a
+    return None
+
+
+def _each_between(r: Reader, m: Mention) -> list[Mention]:
+    """ "signed a treaty between Israel and the UAE and a declaration between Israel and Bahrain":
+    one agreement per document that names its own parties."""
+    out: list[Mention] = []
+    if m.trigger.pos_ != "VERB":
+        return out
+    for noun in m.trigger.subtree:
+        if noun.lemma_.lower() not in AGREEMENT_NOUNS and noun.lower_ not in AGREEMENT_NOUNS:
+            continue
+        for prep in noun.subtree:
+            owner = _nearest_agreement_noun(prep)
+            if prep.lower_ == "between" and owner is not None and owner.i == noun.i:
+                parties = r.ents_in(list(prep.subtree), "state")
+                if len(parties) >= 2 and {p.name for p in parties} != {p.name for p in m.participants}:
+                    extra = Mention(m.type, noun, participants=parties, place=m.place, date=m.date,
+                                    date_in_sentence=m.date_in_sentence, fallback=m.fallback,
+                                    fallback_local=m.fallback_local, section=m.section, separate=True,
+                                    signatories=[p for p in m.signatories
+                                                 if r.role_state(p) is None or r.role_state(p) in parties],
+                                    rule=f"agreement:{noun.lemma_}-between")
+                    out.append(extra)
+    return out
 
 
 def _combine(ms: list[Mention]) -> list[Mention]:
@@ -517,7 +549,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     local_fallback = days[0].kb_id_ if days else r.date_before(t)
     vague = not dates and any(x.ent_type_ == "DATE" for x in local)  # "last week": a time, not a day
     m.fallback = None if vague else (local_fallback or r.lead_date)
-    m.fallback_local = local_fallback is not None and not vague
+    # only a day named nearby may keep two reports apart; "since 1979" two sentences up may not
+    m.fallback_local = local_fallback is not None and len(local_fallback) == 10 and not vague
     where = _where(t, anchor)
     places = r.ents_in(where, "place")
     if not places and t.pos_ == "VERB" and t.dep_ in ("amod", "compound"):  # misparsed verb: its window
@@ -567,6 +600,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         people += r.resolve_anaphors(scope, people, plural=True)
         signers = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
         party_toks = [x for x in scope if not _locative(x)]
+        # "signed agreements establishing relations with the UAE and Bahrain": the document's counterparts
+        party_toks += [y for c in t.children if c.dep_ in ("dobj", "nsubjpass") for x in c.subtree
+                       if x.lower_ in ("with", "between") and x.dep_ == "prep" for y in x.subtree]
         parties = r.ents_in(party_toks, "state") + [e for e in r.ents_in(party_toks, "organization")
                                                      if e.name.isupper() or "council" in e.name.lower()]
         for p in signers or people:
