@@ -34,6 +34,7 @@ def backfill(
     deployment: str | None = None,
     linking: bool = True,
     data_dir: str | None = None,
+    store: str | None = None,
     timeout_minutes: Annotated[float, Field(gt=0)] = 360,
 ) -> dict[str, Any]:
     """Read a folder or archive of pages into the knowledge graph, in batches.
@@ -46,13 +47,14 @@ def backfill(
             worker of the pool takes a share; empty: run the batches here, one after another.
         linking: Link entities to Wikidata now.
         data_dir: newsgraph's data folder on the worker; empty: the worker's.
+        store: Where the graph lives ('embedded' or a SPARQL server's base URL); empty: the worker's.
         timeout_minutes: Give up waiting for the batch runs after this long.
     """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None)
     batches = list_batches_task(settings, path, pages_per_batch, since)
     print(f"{sum(map(len, batches))} pages in {len(batches)} batches")
-    params = {"linking": linking, **({"data_dir": data_dir} if data_dir else {})}
+    params = {"linking": linking, **({"data_dir": data_dir} if data_dir else {}), **({"store": store} if store else {})}
     if deployment:
         runs = fan_out(deployment, [{"sources": b, **params} for b in batches], timeout=timeout_minutes * 60)
     else:

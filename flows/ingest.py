@@ -27,6 +27,7 @@ def ingest(
     batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
     linking: bool = True,
     data_dir: str | None = None,
+    store: str | None = None,
     publish_report: bool = True,
 ) -> dict[str, Any]:
     """Read news sources into the knowledge graph: fetch, parse, extract, link, map, load.
@@ -37,10 +38,12 @@ def ingest(
         batch_size: Articles per extract/link/map/load task.
         linking: Link entities to Wikidata now (off: leave them for the nightly relink).
         data_dir: newsgraph's data folder on the worker; empty: the worker's NEWSGRAPH_DATA_DIR.
+        store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
+            worker's NEWSGRAPH_STORE.
         publish_report: Publish a summary table and a report (with example queries) as artifacts.
     """
     started = time.monotonic()
-    settings = load_settings(data_dir=data_dir or None, linking=linking)
+    settings = load_settings(data_dir=data_dir or None, linking=linking, store=store or None)
     sources = expand_sources(settings, sources)
     summary = RunSummary()
     fetched = fetch_task(settings, sources)

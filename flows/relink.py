@@ -29,6 +29,7 @@ def relink(
     max_pages: Annotated[int, Field(ge=1)] = 1000,
     batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
     data_dir: str | None = None,
+    store: str | None = None,
 ) -> dict[str, Any]:
     """Link again the entities left unlinked, and replace their articles' graphs.
 
@@ -36,9 +37,11 @@ def relink(
         max_pages: Re-read at most this many pages per run.
         batch_size: Articles per task.
         data_dir: newsgraph's data folder on the worker; empty: the worker's.
+        store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
+            worker's NEWSGRAPH_STORE.
     """
     started = time.monotonic()
-    settings = load_settings(data_dir=data_dir or None, linking=True)
+    settings = load_settings(data_dir=data_dir or None, linking=True, store=store or None)
     pages = stale_pages_task(settings, max_pages)
     print(f"{len(pages)} pages have entities to link again")
     summary = RunSummary(pages=len(pages))

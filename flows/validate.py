@@ -30,14 +30,17 @@ def validate_task(settings: Settings, graphs: list[tuple[str, str]]) -> list[Gra
 def validate_store(
     batch_size: Annotated[int, Field(ge=1, le=10000)] = 200,
     data_dir: str | None = None,
+    store: str | None = None,
 ) -> dict[str, Any]:
     """Check every article graph in the store against the SHACL shapes; report what does not conform.
 
     Args:
         batch_size: Article graphs per task.
         data_dir: newsgraph's data folder on the worker; empty: the worker's.
+        store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
+            worker's NEWSGRAPH_STORE.
     """
-    settings = load_settings(data_dir=data_dir or None)
+    settings = load_settings(data_dir=data_dir or None, store=store or None)
     graphs = list_graphs_task(settings)
     checks: list[GraphCheck] = []
     for batch in batched(graphs, batch_size):
