@@ -64,9 +64,9 @@ def load_task(settings: Settings, result: MapResult) -> tuple[int, int]:
     return load_graphs(settings, result.graphs)
 
 
-@task(name="publish-report", cache_policy=NO_CACHE)
 def report_task(flow: str, settings: Settings, summary: dict[str, Any], sources: list[str]) -> None:
-    """Publish the run's summary table and markdown report as Prefect artifacts."""
+    """Publish the run's summary table and markdown report as artifacts of the flow run (called from
+    the flow, not a task, so the UI shows them on the run itself)."""
     create_table_artifact(key=f"{flow}-summary", table=summary_rows(summary),
                           description=f"newsgraph {flow}: what this run read and wrote")
     create_markdown_artifact(key=f"{flow}-report", description=f"newsgraph {flow}: report and example queries",
