@@ -79,3 +79,15 @@ def test_different_titles_keep_namesakes_apart(read) -> None:  # type: ignore[no
     assert "Talal" in people and "Hassan bin Talal" in people
     assert "Talal" not in people["Hassan bin Talal"]
     assert "Hassan" in people["Hassan bin Talal"]
+
+
+def test_an_organization_that_names_a_state_is_kept(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The Kenyan Foreign Ministry said in a statement that Kenya Airways would resume flights.")
+    orgs = names(art, "organization")
+    assert "Kenya Airways" in orgs
+    assert "Kenya" in names(art, "state")
+
+
+def test_a_bare_title_is_not_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Secretary of State Mary Jones met the UN envoy in Geneva.")
+    assert "State" not in names(art, "organization")

@@ -158,8 +158,9 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
         found.append(Found("state", sp.text, sp.start_char, sp.end_char, sec, qid=qid, name=name,
                            token_i=sp.start, token_end=sp.end))
     for ent in _join_adjacent_people(doc):
-        if any(t.i in state_tokens for t in ent):
-            continue
+        inside = sum(1 for t in ent if t.i in state_tokens)
+        if inside and (inside == len(ent) or ent.label_ not in ("ORG", "FAC", "LOC")):
+            continue  # the state itself; but "Saudi Press Agency" is an organization that names one
         sec = section_of(ent.start_char, sections)
         label = ent.label_
         if label in ("ORG", "GPE", "FAC", "NORP") and ent.start > 0 and doc[ent.start - 1].is_title \
@@ -167,8 +168,11 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             label = "PERSON"  # "Sultan Qaboos", "King Salman"
             ent = doc[ent.start - 1:ent.end]
         elif label in ("ORG", "GPE", "NORP") and len(ent) >= 2 and ent[0].is_title \
-                and ent[0].lower_ in HONORIFICS and all(t.pos_ == "PROPN" for t in ent):
-            label = "PERSON"  # the model took the title in: "[Sultan Qaboos]" as ORG
+                and ent[0].lower_ in HONORIFICS | TITLE_WORDS and all(t.pos_ == "PROPN" for t in ent) \
+                and not all(t.lower_ in TITLE_WORDS | {"of", "for"} for t in ent):
+            label = "PERSON"  # the model took the title in: "[Sultan Qaboos]", "[Brigadier General X]" as ORG
+        if label == "ORG" and all(t.lower_ in TITLE_WORDS | {"of", "for", "the"} and not t.is_upper for t in ent):
+            continue  # "State" of "Secretary of State", "Supreme" of "Supreme Leader": a title, not a body
         if label == "PERSON":
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]) or core[-1].lower_ in _NOT_PEOPLE:
