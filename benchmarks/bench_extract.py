@@ -36,13 +36,19 @@ def load_articles(pages_dir: Path) -> list[Article]:
 
 def synthetic_articles(n: int) -> list[Article]:
     body = [
-        "Chilean President Gabriel Boric met Argentine President Javier Milei in Santiago on Monday, "
-        "the first visit by an Argentine leader in five years.",
+        ("Chilean President Gabriel Boric met Argentine President Javier Milei in Santiago on Monday, "
+         "the first visit by an Argentine leader in five years."),
         "The two presidents signed a 10-year agreement on energy and mining, Chile's foreign ministry said.",
-        "Separately, a car bomb killed at least fifteen people and wounded 40 in a market in Kandahar on "
-        "Sunday, police said. The Taliban blamed the attack on ISIS.",
+        ("Separately, a car bomb killed at least fifteen people and wounded 40 in a market in Kandahar on "
+         "Sunday, police said. The Taliban blamed the attack on ISIS."),
     ]
     return [Article(id=str(i), headline=f"Boric, Milei Sign Energy Pact {i}", body=list(body)) for i in range(n)]
+
+
+def _timed(fn, batch):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    fn(batch)
+    return time.perf_counter() - t0
 
 
 def peak_rss_mb() -> float:
@@ -83,23 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         fresh = [copy.deepcopy(a) for a in articles]
         s_total = e_total = 0.0
         for k, i in enumerate(range(0, len(texts), step)):
-            def run_spacy() -> float:
-                t0 = time.perf_counter()
-                for _ in nlp.pipe(texts[i:i + step], batch_size=args.batch_size):
-                    pass
-                return time.perf_counter() - t0
-
-            def run_extractor() -> float:
-                t0 = time.perf_counter()
-                extractor(fresh[i:i + step])
-                return time.perf_counter() - t0
-
             if k % 2:  # alternate which goes first, so neither always gets the warm caches
-                e_total += run_extractor()
-                s_total += run_spacy()
+                e_total += _timed(extractor, fresh[i:i + step])
+                s_total += _timed(lambda ts: list(nlp.pipe(ts, batch_size=args.batch_size)), texts[i:i + step])
             else:
-                s_total += run_spacy()
-                e_total += run_extractor()
+                s_total += _timed(lambda ts: list(nlp.pipe(ts, batch_size=args.batch_size)), texts[i:i + step])
+                e_total += _timed(extractor, fresh[i:i + step])
         spacy_s, extract_s = min(spacy_s, s_total), min(extract_s, e_total)
 
     spacy_rate = len(texts) / spacy_s

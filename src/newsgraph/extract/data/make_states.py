@@ -140,15 +140,17 @@ def _countryinfo_records() -> list[dict[str, Any]]:
 
 
 def build(wikidata_dir: Path) -> list[dict[str, Any]]:
-    rows = list(csv.DictReader(open(wikidata_dir / "entities.csv", encoding="utf-8")))
+    with open(wikidata_dir / "entities.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     by_qid = {r["qid"]: r for r in rows}
     capital: dict[str, str] = {}
     p36 = re.compile(r"<http://www\.wikidata\.org/entity/(Q\d+)> <http://www\.wikidata\.org/prop/direct/P36> "
                      r"<http://www\.wikidata\.org/entity/(Q\d+)>")
-    for line in open(wikidata_dir / "wikidata-subset.nt", encoding="utf-8"):
-        m = p36.match(line)
-        if m:
-            capital[m.group(1)] = m.group(2)
+    with open(wikidata_dir / "wikidata-subset.nt", encoding="utf-8") as fh:
+        for line in fh:
+            m = p36.match(line)
+            if m:
+                capital[m.group(1)] = m.group(2)
     ci_index: dict[str, dict[str, Any]] = {}
     for rec in _countryinfo_records():
         for key in [rec["name"], *(rec.get("altSpellings") or [])]:
