@@ -168,9 +168,14 @@ def parse_html_page(markup: str) -> list[tuple[str, list[Caption], list[str], st
 MIN_BODY_WORDS = 12
 
 
+def _words(paragraph: str) -> int:
+    """Words in a paragraph; in scripts written without spaces (Chinese, Japanese) two characters count as one."""
+    return len(paragraph.split()) + sum(1 for ch in paragraph if "\u3040" <= ch <= "\u9fff") // 2
+
+
 def _is_article_body(body: list[str]) -> bool:
     """Enough running text to be an article (not a menu, a stub or a lone line)."""
-    return sum(len(p.split()) for p in body) >= MIN_BODY_WORDS
+    return sum(_words(p) for p in body) >= MIN_BODY_WORDS
 
 
 def decode_page(page: RawPage) -> str:

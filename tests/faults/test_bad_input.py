@@ -24,12 +24,12 @@ from newsgraph.store import open_store
 
 NASTY = Path(__file__).resolve().parents[1] / "nasty"
 
-READ = {"good.txt", "russian.txt", "arabic.txt", "numbers-only.txt", "processing-instruction.html",
+READ = {"good.txt", "russian.txt", "arabic.txt", "chinese.html", "numbers-only.txt", "processing-instruction.html",
         "right-to-left-override.txt", "unclosed-tags.html", "many-articles.txt"}
 SET_ASIDE = {  # file -> words its reason must contain
     "random-bytes.txt": "binary", "nul-bytes.txt": "binary", "utf16-bom.txt": "binary",
     "truncated-utf8.txt": "UTF-8", "mixed-encodings.txt": "UTF-8", "empty.txt": "empty", "whitespace-only.txt": "empty",
-    "no-sentences.txt": "no article", "only-markup.html": "no article", "chinese.html": "no article",
+    "no-sentences.txt": "no article", "only-markup.html": "no article",
     "huge.txt": "cap", "no-breaks.txt": "cap for one article", "xml-bomb.xml": "XML bomb", "xxe.xml": "XML bomb",
     "not-a-feed.xml": "not an RSS/Atom feed",
 }
