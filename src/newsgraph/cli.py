@@ -105,6 +105,10 @@ def run(sources: tuple[str, ...], data_dir: Path | None, batch_size: int, no_lin
     if summary["articles"] == 0:
         click.secho("nothing could be read from the sources given", fg="red", err=True)
         raise SystemExit(1)
+    if summary.get("not_loaded"):
+        click.secho(f"{len(summary['not_loaded'])} article(s) were not loaded into the store (listed above); "
+                    "run the same sources again to load them", fg="red", err=True)
+        raise SystemExit(1)
 
 
 # ---- extract ------------------------------------------------------------------------------

@@ -155,6 +155,16 @@ def test_store_down_at_load_time_run_reports_and_rerun_loads_them(prefect_api: s
     assert all("not loaded" in s["reason"] and "did not answer" in s["reason"] for s in loads)
     assert len(list((data / "quarantine").glob("*.json"))) == first["articles"]
 
+    # the command line says so, and exits non-zero (so a scheduler sees the run did not load)
+    from click.testing import CliRunner
+
+    from newsgraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", *sources, "--data-dir", str(data), "--no-link", "--batch-size", "2"])
+    assert result.exit_code == 1, result.output
+    assert f"{first['articles']} article(s) were not loaded" in result.output
+    assert result.output.count("not loaded: the SPARQL server did not answer") == first["articles"]
+
     try:
         server.start()
         second = ingest(sources=sources, data_dir=str(data), batch_size=2, linking=False, publish_report=False)
