@@ -162,3 +162,10 @@ def test_one_signing_of_several_documents(read) -> None:  # type: ignore[no-unty
                "in Lima on Monday.", published=TUE)
     parties = sorted(sorted(a.participants) for a in events(art, "agreement"))
     assert ["Chile", "Peru"] in parties and ["Bolivia", "Peru"] in parties
+
+
+def test_an_armed_group_can_be_a_party(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The Sudanese government and the Rapid Support Forces agreed on Monday to a ceasefire in "
+               "Khartoum, mediators said.", published=TUE)
+    [a] = events(art, "agreement")
+    assert "Sudan" in a.participants and len(a.participants) == 2

@@ -27,6 +27,11 @@ from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
 _LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
 _GEO_HEADS = {"valley", "river", "sea", "mountains", "mountain", "desert", "strait", "bay", "gulf", "lake",
               "island", "islands", "peninsula", "plateau", "heights", "strip", "bank", "province", "region"}
+_GROUP_NOUNS = {"rebel", "militant", "fighter", "militia", "movement", "insurgent", "guerrilla", "gunman"}
+#: Religious, ethnic and regional words that describe people rather than name a group.
+_DESCRIPTORS = {"Islamist", "Jihadist", "Shiite", "Shia", "Sunni", "Muslim", "Christian", "Jewish", "Arab",
+                "Western", "European", "African", "Asian", "Kurdish", "Druze", "Alawite", "Islamic", "Catholic",
+                "Orthodox", "Hindu", "Buddhist", "Tribal", "Bedouin", "Pashtun", "Baloch", "Tamil", "Uighur"}
 _NOT_PEOPLE = {"accords", "accord", "agreement", "treaty", "pact", "declaration", "act", "plan"}
 _PARTICLES = {"al", "el", "al-", "el-", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "of", "the"}
 
@@ -198,15 +203,22 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 continue
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
         elif label == "NORP":
-            # a name the model took for a nationality ("Rouhani"); kept only if it is a person's
-            found.append(Found("norp", ent.text, ent.start_char, ent.end_char, sec, token_i=ent.start,
-                               token_end=ent.end))
+            nxt = doc[ent.end] if ent.end < len(doc) else None
+            if nxt is not None and nxt.lemma_ in _GROUP_NOUNS and ent.text not in _DESCRIPTORS \
+                    and ent[0].is_title:
+                # "Houthi rebels", "Taliban fighters": an armed group named by its members' name
+                found.append(Found("organization", ent.text, ent.start_char, ent.end_char, sec,
+                                   token_i=ent.start, token_end=ent.end + 1))
+            else:
+                # a name the model took for a nationality ("Rouhani"); kept only if it is a person's
+                found.append(Found("norp", ent.text, ent.start_char, ent.end_char, sec, token_i=ent.start,
+                                   token_end=ent.end))
         elif label == "ORG":
             sp = ent
             if sp[0].lower_ == "the":
                 sp = sp[1:]
-            if not sp.text:
-                continue
+            if not sp.text or sp[-1].lower_ in _NOT_PEOPLE:
+                continue  # "the Abraham Accords" is a document, not a body
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)

@@ -604,7 +604,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         party_toks += [y for c in t.children if c.dep_ in ("dobj", "nsubjpass") for x in c.subtree
                        if x.lower_ in ("with", "between") and x.dep_ == "prep" for y in x.subtree]
         parties = r.ents_in(party_toks, "state") + [e for e in r.ents_in(party_toks, "organization")
-                                                     if e.name.isupper() or "council" in e.name.lower()]
+                                                     if not _is_media(e)]
         for p in signers or people:
             st = r.role_state(p)
             if st is not None and st not in parties:
@@ -725,6 +725,15 @@ def _best_place(places: list[Entity], prefer_town: bool = True) -> Entity | None
         if towns:
             return towns[0]
     return places[0]
+
+
+_MEDIA_WORDS = {"agency", "news", "press", "tv", "television", "radio", "times", "post", "reuters", "afp",
+                "twitter", "facebook", "media", "channel", "network", "newspaper", "daily", "telegram"}
+
+
+def _is_media(e: Entity) -> bool:
+    """A news outlet or platform: it reports agreements, it does not sign them."""
+    return bool(set(e.name.lower().replace("-", " ").split()) & _MEDIA_WORDS)
 
 
 def _states_before(r: Reader, tok: Token) -> list[Entity]:
