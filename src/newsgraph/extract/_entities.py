@@ -259,6 +259,14 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
             out[-1] = Span(doc, out[-1].start, ent.end, label="PERSON")
         else:
             out.append(ent)
+    for k, ent in enumerate(out):
+        # "[Amir Khan] Muttaqi": a capitalised name word right after a person, tagged as nothing
+        end = ent.end
+        while ent.label_ == "PERSON" and end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title \
+                and not doc[end].ent_type_ and doc[end].lower_ not in TITLE_WORDS:
+            end += 1
+        if end > ent.end:
+            out[k] = Span(doc, ent.start, end, label="PERSON")
     return out
 
 

@@ -47,7 +47,7 @@ _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"
 _REPORTING = _SPEECH | {"claim", "deny", "condemn", "blame", "confirm", "warn", "vow", "declare"}
 _NUM = (r"(?:\d[\d,]*|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
         r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-        r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a dozen|dozens|hundreds))")
+        r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a dozen))")
 _QUAL = r"(?:at least |more than |some |about |nearly |around |over |up to |almost )?"
 _VICTIM = r"(?:\s+(?:\w+\s+){0,2}?(?:people|persons|civilians|soldiers|troops|police(?:men)?|officers|" \
           r"worshippers|fighters|militants|members|children|women|men|others|pilgrims|passengers))?"
