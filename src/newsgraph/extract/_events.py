@@ -916,6 +916,12 @@ def _main_place(r: Reader) -> str | None:
                     return e.name
             if section == "body":
                 break
+    # no town: the seat of government the photo shows ("in the Kremlin"), else its first place
+    caption_places = [e for sent in r.doc.sents if r.section(sent[0]) == "caption"
+                      for e in r.ents_in(list(sent), "place")]
+    seats = [e for e in caption_places if _is_seat(e)]
+    if seats or caption_places:
+        return (seats or caption_places)[0].name
     return None
 
 
