@@ -169,3 +169,11 @@ def test_an_armed_group_can_be_a_party(read) -> None:  # type: ignore[no-untyped
                "Khartoum, mediators said.", published=TUE)
     [a] = events(art, "agreement")
     assert "Sudan" in a.participants and len(a.participants) == 2
+
+
+def test_the_two_leaders_are_the_pair_that_met(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gabriel Boric met Javier Milei in Santiago on Monday.",
+               "Spokesman Pedro Diaz said ministers Ana Ruiz and Luis Soto would follow up.",
+               "It was the second meeting between the two leaders this year.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}

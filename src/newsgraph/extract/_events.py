@@ -137,6 +137,7 @@ class Reader:
         self.dates = list(doc.spans.get(DATES_KEY, []))
         self.base = doc.user_data.get("ng_base")
         self.main_place: str | None = None  # where the article's lead event happened
+        self.last_pair: list[Entity] = []  # the people of the latest meeting read, for "the two leaders"
         caption_dates = [d for d in doc.user_data.get("ng_caption_dates", []) if d]
         self.lead_date: str | None = caption_dates[0] if caption_dates else self.base
 
@@ -245,7 +246,8 @@ class Reader:
             elif t.lower_ == "two" and t.dep_ == "pobj":  # "signed a copy with the two"
                 out += self.persons_before(t, have + out, n=2)
             elif t.lower_ in ("leaders", "presidents", "men", "sides") and any(c.lower_ == "two" for c in t.children):
-                out += [p for p in self.pair_before(t) if p not in have + out]
+                pair = self.last_pair or self.pair_before(t)  # the pair last reported meeting
+                out += [p for p in pair if all(p is not x for x in have + out)]
         return out
 
     def dates_in(self, tokens: list[Token]) -> list[Span]:
@@ -547,7 +549,9 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
     local_fallback = days[0].kb_id_ if days else r.date_before(t)
-    vague = not dates and any(x.ent_type_ == "DATE" for x in local)  # "last week": a time, not a day
+    # "last week": a time but no day (a duration such as "20-year" is no time at all)
+    vague = not dates and any(x.ent_type_ == "DATE" and x.ent_iob_ == "B" and re.match(
+        r"(last|this|past|previous|earlier|recent)\b", x.doc[x.i:x.i + 3].text.lower()) for x in local)
     m.fallback = None if vague else (local_fallback or r.lead_date)
     # only a day named nearby may keep two reports apart; "since 1979" two sentences up may not
     m.fallback_local = local_fallback is not None and len(local_fallback) == 10 and not vague
@@ -592,6 +596,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         m.participants = people
         if len(people) < 2:
             return None
+        if m.modality == "asserted":
+            r.last_pair = people[:2]
         return m
     if typ == "agreement":
         inside = {x.i for x in anchor.subtree}
