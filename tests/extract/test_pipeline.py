@@ -47,3 +47,15 @@ def test_odd_articles_do_not_break_the_batch(extractor) -> None:  # type: ignore
     ]
     out = extractor(arts)
     assert [a.extractor is not None for a in out] == [True] * 5
+
+
+def test_an_overlong_article_is_read_up_to_spacys_limit(extractor) -> None:  # type: ignore[no-untyped-def]
+    limit = extractor.nlp.max_length
+    try:
+        extractor.nlp.max_length = 200
+        art = Article(id="long", headline="x", body=["Gabriel Boric met Javier Milei in Lima. " * 20])
+        extractor([art])
+        assert art.extractor is not None
+        assert all(m.end <= 200 for e in art.entities for m in e.mentions)
+    finally:
+        extractor.nlp.max_length = limit

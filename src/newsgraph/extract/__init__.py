@@ -63,7 +63,8 @@ class Extractor:
         self.gazetteer = load_gazetteer()
 
     def _make_doc(self, article: Article) -> object:
-        doc = self.nlp.make_doc(article.text)  # type: ignore[attr-defined]
+        # spaCy refuses texts over ``nlp.max_length``; a prefix keeps every offset valid
+        doc = self.nlp.make_doc(article.text[: self.nlp.max_length])  # type: ignore[attr-defined]
         doc.user_data["ng_published"] = article.published
         doc.user_data["ng_caption_dates"] = [c.date for c in article.captions if c.date]
         return doc
