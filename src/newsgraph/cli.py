@@ -269,9 +269,10 @@ def deploy() -> None:
 
 @deploy.command("up")
 @click.option("--workers", default=1, show_default=True, help="Process workers on the `process` pool.")
+@click.option("--worker-limit", type=int, default=None, help="Flow runs one worker runs at once (default: no limit).")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the service keeps its database, logs and pids (default: <data dir>/service).")
-def deploy_up(workers: int, state_dir: Path | None) -> None:
+def deploy_up(workers: int, worker_limit: int | None, state_dir: Path | None) -> None:
     """Start everything; ports from NEWSGRAPH_{POSTGRES,PREFECT,STORE,ENDPOINT}_PORT.
 
     \b
@@ -281,7 +282,8 @@ def deploy_up(workers: int, state_dir: Path | None) -> None:
     from .service import ServicePlan, up
 
     try:
-        info = up(ServicePlan.from_env(state_dir), workers=workers, echo=lambda m: click.echo(m, err=True))
+        info = up(ServicePlan.from_env(state_dir), workers=workers, worker_limit=worker_limit,
+                  echo=lambda m: click.echo(m, err=True))
     except NewsgraphError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Prefect UI:      {info['ui']}\nSPARQL endpoint: {info['endpoint']}\nlogs:            {info['logs']}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.service import ServicePlan, down, free_port, up
+from newsgraph.service import ServicePlan, _alive, down, free_port, status
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (REPO / ".." / "shared").resolve()
@@ -131,30 +131,43 @@ def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 # ---- the deployed service ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql: str) -> Iterator[ServicePlan]:
-    """`newsgraph deploy up` with two workers, on free loopback ports, torn down at the end."""
+    """The README's command, `deploy/up.sh --workers 2`, on free loopback ports; `deploy/down.sh` at the end
+    must leave nothing running."""
+    import os
+
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         pytest.fail("PostgreSQL is not installed: run ./scripts/setup.sh")
     root = tmp_path_factory.mktemp("service")
     root.chmod(0o755)
-    plan = ServicePlan(
-        state_dir=root / "state", data_dir=root / "data", postgres_port=free_port(), prefect_port=free_port(),
-        store_port=free_port(), endpoint_port=free_port(),
-        worker_env={
-            "NEWSGRAPH_ALLOW_PRIVATE_URLS": "1",  # the test's news site is on loopback
-            "NEWSGRAPH_WIKIDATA_SPARQL": wikidata_sparql,
-            "NEWSGRAPH_WIKIDATA_API": "",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
-            "PREFECT_LOGGING_LEVEL": "INFO",
-        },
-        server_env={"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
-                    "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "30"},
-    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSGRAPH_"))}
+    env.update({
+        "NEWSGRAPH_DATA_DIR": str(root / "data"), "NEWSGRAPH_SERVICE_DIR": str(root / "state"),
+        "NEWSGRAPH_POSTGRES_PORT": str(free_port()), "NEWSGRAPH_PREFECT_PORT": str(free_port()),
+        "NEWSGRAPH_STORE_PORT": str(free_port()), "NEWSGRAPH_ENDPOINT_PORT": str(free_port()),
+        # what the workers' flow runs need here: the test's news site is on loopback, Wikidata is offline
+        "NEWSGRAPH_ALLOW_PRIVATE_URLS": "1", "NEWSGRAPH_WIKIDATA_SPARQL": wikidata_sparql,
+        "NEWSGRAPH_WIKIDATA_API": "",
+        # short loops so a test does not wait for the defaults (60 s scheduler, 10 s worker polls)
+        "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO",
+    })
+    plan = ServicePlan.from_env(env=env)
     try:
-        up(plan, workers=2, worker_limit=2, echo=lambda m: None)
+        res = subprocess.run([str(REPO / "deploy" / "up.sh"), "--workers", "2", "--worker-limit", "2"], env=env,
+                             capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False)
+        assert res.returncode == 0, f"deploy/up.sh failed:\n{res.stdout}\n{res.stderr}"
+        assert plan.ui_url in res.stdout and plan.endpoint_url in res.stdout, res.stdout
         yield plan
     finally:
-        down(plan, echo=lambda m: None)
+        pids = {name: part["pid"] for name, part in status(plan)["parts"].items() if "pid" in part}
+        res = subprocess.run([str(REPO / "deploy" / "down.sh")], env=env, capture_output=True, text=True,
+                             timeout=300, stdin=subprocess.DEVNULL, check=False)
+        left = {name: pid for name, pid in pids.items() if _alive(pid)}
+        if status(plan)["parts"]["postgres"]["running"]:
+            left["postgres"] = -1
+        down(plan, echo=lambda m: None)  # whatever down.sh missed, so nothing outlives the session
         plan.postgres().destroy()
+        assert res.returncode == 0 and not left, f"deploy/down.sh left {left} running:\n{res.stdout}{res.stderr}"
 
 
 @pytest.fixture(scope="session")

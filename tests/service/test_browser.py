@@ -93,6 +93,7 @@ def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePl
     page.screenshot(path=str(artifacts_dir / "ui-3-submitted.png"))  # type: ignore[attr-defined]
     run_link.click()
     page.wait_for_url(re.compile(r"/runs/flow-run/"))  # type: ignore[attr-defined]
+    run_id = re.search(r"/runs/flow-run/([0-9a-f-]{36})", page.url).group(1)  # type: ignore[attr-defined, union-attr]
 
     # the run page updates itself; look for the state badge, reloading only now and then
     final = None
@@ -112,10 +113,20 @@ def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePl
     page.screenshot(path=str(artifacts_dir / "ui-4-run-finished.png"), full_page=True)  # type: ignore[attr-defined]
     assert final == "Completed", f"the run ended {final or 'not within the bound'}; see tests/artifacts/"
     # what a person looks at instead of the logs: the run's summary table and report
-    page.get_by_role("tab", name="Artifacts").or_(page.get_by_text("Artifacts", exact=True)).first.click()  # type: ignore[attr-defined]
-    page.get_by_text("ingest-summary").first.wait_for()  # type: ignore[attr-defined]
+    summary_card = page.get_by_text("ingest-summary").first  # type: ignore[attr-defined]
+    for _ in range(5):  # the tab lists what existed when it loaded: reload until the artifacts show
+        page.get_by_role("tab", name="Artifacts").or_(page.get_by_text("Artifacts", exact=True)).first.click()  # type: ignore[attr-defined]
+        try:
+            summary_card.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            page.reload(wait_until="networkidle")  # type: ignore[attr-defined]
+    summary_card.wait_for(timeout=10_000)
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     page.screenshot(path=str(artifacts_dir / "ui-5-artifacts.png"), full_page=True)  # type: ignore[attr-defined]
+    summary_card.click()
+    page.get_by_text("link rate").first.wait_for()  # type: ignore[attr-defined]  # the summary table's rows
+    page.screenshot(path=str(artifacts_dir / "ui-6-summary-table.png"), full_page=True)  # type: ignore[attr-defined]
 
     resp = requests.get(service.endpoint_url, timeout=30, headers={"Accept": "application/sparql-results+json"},
                         params={"query": f"""PREFIX ng: <https://w3id.org/newsgraph/ontology#>
@@ -125,7 +136,6 @@ SELECT ?headline WHERE {{ ?a a schema:NewsArticle ; schema:headline ?headline ; 
     assert resp.status_code == 200, resp.text
     got = [b["headline"]["value"] for b in resp.json()["results"]["bindings"]]
     assert got, f"no article of {url} in the graph"
-    run_id = re.search(r"/runs/flow-run/([0-9a-f-]{36})", page.url).group(1)  # type: ignore[attr-defined, union-attr]
     run = requests.get(f"{service.api_url}/flow_runs/{run_id}", timeout=30).json()
     (artifacts_dir / "ui-timing.txt").write_text(
         f"click to completed run seen in the UI: {elapsed:.1f} s; run created {run['created']}, started "
