@@ -402,6 +402,16 @@ class Measurement:
             return self.detail.get("queries_per_s")
         return (self.articles or 0) / self.seconds
 
+    @property
+    def rate_cpu(self) -> float | None:
+        """Articles per CPU second: the child's whole CPU time (set-up and hand-off I/O included, so
+        conservative) plus, for the flows, the Prefect server's. On a shared machine this is the
+        figure that does not depend on how much of a core the measurement got."""
+        cpu = self.cpu_s + float(self.detail.get("prefect_server_cpu_s") or 0.0)
+        if self.error or not cpu or self.stage == "query" or not self.articles:
+            return None
+        return self.articles / cpu
+
 
 def ensure_corpus(size: int, seed: int, root: Path) -> tuple[Path, float]:
     sys.path.insert(0, str(HERE))
@@ -682,8 +692,10 @@ def targets(ms: list[Measurement], sizes: list[int], suite_s: float, run_all: bo
         e2e, floor = by.get(("e2e", n)), by.get(("spacy", n))
         if e2e and floor and e2e.rate and floor.rate:
             r = e2e.rate / floor.rate
-            out.append({"target": f"ingest >= {E2E_VS_SPACY:.0%} of bare spaCy ({n:,})", "value": f"{r:.0%}",
-                        "ok": r >= E2E_VS_SPACY})
+            rc = e2e.rate_cpu / floor.rate_cpu if e2e.rate_cpu and floor.rate_cpu else None
+            out.append({"target": f"ingest >= {E2E_VS_SPACY:.0%} of bare spaCy ({n:,})",
+                        "value": f"{r:.0%} wall" + (f", {rc:.0%} per CPU second" if rc else ""),
+                        "ok": r >= E2E_VS_SPACY and (rc is None or rc >= E2E_VS_SPACY)})
     e2es = sorted((m for m in ms if m.stage == "e2e" and m.rate), key=lambda m: m.size)
     if len(e2es) >= 2:
         lo, hi = e2es[0], e2es[-1]
@@ -711,36 +723,40 @@ def targets(ms: list[Measurement], sizes: list[int], suite_s: float, run_all: bo
 
 def table(ms: list[Measurement], sizes: list[int]) -> str:
     by = {(m.stage, m.size): m for m in ms}
-    head = ["stage"] + [f"{n:,} art/s" for n in sizes] + [f"{n:,} s" for n in sizes] + \
-           [f"{n:,} RSS MB" for n in sizes] + ["vs floor"]
+    head = ["stage"] + [f"{n:,} art/s" for n in sizes] + [f"{n:,} art/CPU-s" for n in sizes] + \
+           [f"{n:,} s" for n in sizes] + [f"{n:,} RSS MB" for n in sizes] + ["vs floor (wall / CPU)"]
     rows = [head]
     floors = {"extract": "spacy", "e2e": "spacy", "e2e-capped": "spacy", "e2e-dask": "spacy", "load": "bulk"}
     for stage in STAGES:
         if not any((stage, n) in by for n in sizes):
             continue
-        rates, secs, rss, ratios = [], [], [], []
+        rates, cpus, secs, rss, ratios = [], [], [], [], []
         for n in sizes:
             m = by.get((stage, n))
             if m is None:
                 rates.append("")
+                cpus.append("")
                 secs.append("")
                 rss.append("")
                 continue
             if m.error:
                 rates.append(f"FAILED ({m.error})")
+                cpus.append("-")
                 secs.append("-")
                 rss.append("-")
                 continue
             rates.append(_fmt(m.rate) + (" q/s" if stage == "query" else ""))
+            cpus.append(_fmt(m.rate_cpu))
             secs.append(_fmt(m.seconds))
             rss.append(_fmt(m.rss_mb, 0) + (f" ({m.rss_tree_mb:,.0f})" if m.rss_tree_mb > m.rss_mb * 1.05 else ""))
             f = by.get((floors.get(stage, ""), n))
             if f and f.rate and m.rate:
-                ratios.append(f"{m.rate / f.rate:.0%}")
+                cpu_ratio = f"{m.rate_cpu / f.rate_cpu:.0%}" if m.rate_cpu and f.rate_cpu else "-"
+                ratios.append(f"{m.rate / f.rate:.0%} / {cpu_ratio}")
         label = STAGE_LABEL[stage]
         if stage.startswith("link") and any(m.detail.get("linking") is False for m in ms if m.stage == stage):
             label += " [LINK OFF]"
-        rows.append([label] + rates + secs + rss + [" / ".join(ratios) or ""])
+        rows.append([label] + rates + cpus + secs + rss + ["; ".join(ratios) or ""])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -783,7 +799,7 @@ def rerender(files: list[Path], out: Path) -> int:
         notes.append(f"{f.name}: load {doc.get('machine', {}).get('load_avg')} -> "
                      f"{doc.get('machine', {}).get('load_avg_end')}, linking {doc.get('linking')}")
         for raw in doc["measurements"]:
-            raw = {k: v for k, v in raw.items() if k != "rate"}
+            raw = {k: v for k, v in raw.items() if k not in ("rate", "rate_cpu")}
             m = Measurement(**raw)
             merged[(m.stage, m.size)] = m
     ms = list(merged.values())
@@ -967,7 +983,7 @@ def main(argv: list[str] | None = None) -> int:
     info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     doc = {"stamp": stamp, "machine": info, "sizes": sizes, "stages": stages, "linking": link_note,
            "suite_seconds": round(suite_s, 1), "corpora": corpus_info, "targets": checks,
-           "measurements": [{**m.__dict__, "rate": m.rate} for m in measurements]}
+           "measurements": [{**m.__dict__, "rate": m.rate, "rate_cpu": m.rate_cpu} for m in measurements]}
     (out / f"bench-{stamp}.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
     (out / "latest.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
     (out / f"bench-{stamp}.md").write_text(report + "\n", encoding="utf-8")
