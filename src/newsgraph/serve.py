@@ -84,6 +84,16 @@ def _check_embedded(path: Path) -> None:
     del probe
 
 
+def _terminate(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class _Gate(BaseHTTPRequestHandler):
     server: ReadOnlyEndpoint
     protocol_version = "HTTP/1.1"
@@ -132,14 +142,15 @@ class _Gate(BaseHTTPRequestHandler):
 
     def _forward(self, method: str) -> None:
         path = urlsplit(self.path).path
+        upstream = self.server.upstream
         if path in UI_PATHS and method == "GET":
-            target = self.server.upstream + "/"
+            target = upstream + "/"
         elif path in UI_ASSETS and method == "GET":
-            target = self.server.upstream + path
+            target = upstream + path
         elif path in READ_PATHS:
-            target = self.server.upstream + "/query"
+            target = upstream + "/query"
         elif path == "/store" and method == "GET":
-            target = self.server.upstream + "/store"
+            target = upstream + "/store"
         else:
             self._drain()
             self._send(404, b"Not found. Queries go to /query (SPARQL 1.1 Protocol).\n")
@@ -176,6 +187,11 @@ class _Gate(BaseHTTPRequestHandler):
                 out = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP and k.lower() != "content-type"}
                 self._send(resp.status_code, b"".join(chunks), resp.headers.get("Content-Type", "text/plain"), out)
         except requests.Timeout:
+            try:
+                self.server.stop_runaway(upstream)  # first, so the answer means the work has stopped
+            except LoadError as exc:  # the fresh server did not come up: say so, the gate stays
+                self._send(502, f"The query ran past the time-out and the store could not restart: {exc}\n".encode())
+                return
             self._send(504, f"The query ran past the {self.server.timeout_s:.0f} s time-out.\n".encode())
         except requests.RequestException as exc:
             self._send(502, f"The store did not answer: {exc}\n".encode())
@@ -214,6 +230,8 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
         self.max_request_bytes = 1_000_000
         self.verbose = verbose
         self.proc: subprocess.Popen[bytes] | None = None
+        self._argv: list[str] | None = None  # how the read-only server behind the gate is started
+        self._restart = threading.Lock()
         target = (settings.store or "embedded").strip()
         if target.startswith(("http://", "https://")):
             self.upstream = target.rstrip("/")
@@ -227,18 +245,10 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
                 raise LoadError("the `oxigraph` server command is not installed (pip install oxigraph)")
             path = Path(settings.store_dir)
             _check_embedded(path)
-            inner = free_port()
-            self.proc = subprocess.Popen(
-                [exe, "serve-read-only", "--location", str(path), "--bind", f"127.0.0.1:{inner}",
-                 "--union-default-graph", "--timeout-s", str(int(max(1, timeout_s)))],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            self.upstream = f"http://127.0.0.1:{inner}"
+            self._argv = [exe, "serve-read-only", "--location", str(path), "--union-default-graph",
+                          "--timeout-s", str(int(max(1, timeout_s)))]
             self.union_param = False
-            try:
-                _wait_until_up(self.upstream + "/query", self.proc)
-            except BaseException:
-                self._stop_proc()
-                raise
+            self._spawn()
         try:
             super().__init__((host, port), _Gate)
         except OSError as exc:
@@ -250,14 +260,38 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def _stop_proc(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+    def _spawn(self) -> None:
+        """Start the read-only oxigraph server on a free loopback port and point the gate at it."""
+        assert self._argv is not None
+        inner = free_port()
+        self.proc = subprocess.Popen([*self._argv, "--bind", f"127.0.0.1:{inner}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.upstream = f"http://127.0.0.1:{inner}"
+        try:
+            _wait_until_up(self.upstream + "/query", self.proc)
+        except BaseException:
+            self._stop_proc()
+            raise
+
+    def stop_runaway(self, upstream: str) -> None:
+        """A query ran past the time-out. Oxigraph's ``--timeout-s`` does not stop an aggregate that
+        is still computing, so the read-only server that runs it is replaced by a fresh one (queries
+        in flight on it answer 502). A store server is shared with the ETL and is left alone."""
+        if self._argv is None:
+            return
+        with self._restart:
+            if self.upstream != upstream:  # another thread replaced it already
+                return
+            old = self.proc
             try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self._spawn()
+            except BaseException:
+                self.proc, self.upstream = old, upstream  # keep serving from the old one
+                raise
+            _terminate(old)
+
+    def _stop_proc(self) -> None:
+        _terminate(self.proc)
         self.proc = None
 
     def server_close(self) -> None:
