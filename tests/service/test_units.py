@@ -5,6 +5,7 @@ import io
 import signal
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -93,13 +94,18 @@ def test_task_runner_from_env() -> None:
 def test_stop_process_stops_a_process_that_ignores_sigint_in_its_parent(tmp_path: Path) -> None:
     """A part started from a shell whose SIGINT is ignored still stops (env --default-signal=INT)."""
     plan = ServicePlan(state_dir=tmp_path / "state", data_dir=tmp_path / "data")
-    code = "import time\nwhile True: time.sleep(0.1)"
+    ready = tmp_path / "ready"
+    code = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\nwhile True: time.sleep(0.1)"
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `cmd &` in a script does to a child
     try:
         proc = start_process(plan, "sleeper", [sys.executable, "-c", code])
     finally:
         signal.signal(signal.SIGINT, old)
-    assert _alive(proc.pid)
+    for _ in range(600):  # wait (bounded) until it runs: `down` comes long after `up`
+        if ready.exists():
+            break
+        time.sleep(0.1)
+    assert _alive(proc.pid) and ready.exists()
     assert stop_process(plan, "sleeper", timeout=20)
     proc.wait(timeout=10)
     assert proc.returncode in (1, -signal.SIGINT), "SIGINT should end it, not the SIGTERM/SIGKILL fallback"
