@@ -76,6 +76,7 @@ class ValidatorCache:
             self.path = None
 
     def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
         return db
@@ -90,7 +91,7 @@ class ValidatorCache:
         except sqlite3.Error as exc:
             log.warning("HTTP validator cache %s not read: %s", self.path, exc)
             return (None, None, None, None)
-        return tuple(row) if row else (None, None, None, None)  # type: ignore[return-value]
+        return (row[0], row[1], row[2], row[3]) if row else (None, None, None, None)
 
     def put(self, url: str, etag: str | None, last_modified: str | None, sha256: str, media_type: str) -> None:
         if self.path is None:
