@@ -18,11 +18,11 @@ from prefect.cache_policies import NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy
 
 from newsgraph import _progress
 from newsgraph._models import Article, RawPage, SetAside
+from newsgraph.archive import Quarantine
+from newsgraph.errors import LoadError
 from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, batched, extract_articles,
                                 fetch_pages, link_articles, load_graphs, map_articles, parse_pages)
 from newsgraph.runs import extract_cache_key, report_markdown, summary_rows
-from newsgraph.archive import Quarantine
-from newsgraph.errors import LoadError
 from newsgraph.settings import Settings
 
 EXTRACT_CACHE = CacheKeyFnPolicy(cache_key_fn=extract_cache_key) + TASK_SOURCE

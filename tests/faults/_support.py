@@ -12,9 +12,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 import requests
@@ -62,7 +63,7 @@ class OxigraphServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "OxigraphServer":
+    def start(self) -> OxigraphServer:
         cmd = "serve-read-only" if self.read_only else "serve"
         self.proc = subprocess.Popen([self.exe, cmd, "--location", str(self.location), "--bind",
                                       f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

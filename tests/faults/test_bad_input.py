@@ -80,9 +80,7 @@ def test_nasty_pages_through_ingest(prefect_api: str, tmp_path: Path, monkeypatc
 
 
 # ---- property: generated pages through every stage ---------------------------------------------
-WORDS = st.sampled_from("the minister met president of Egypt Jordan Iran in Cairo Tehran signed an agreement attack "
-                        "killed 12 people on Friday said officials \"} ; DROP ALL ; # \u0000 O'Neil Ünïcødé 北京 "
-                        "مصر \u202e \ufeff".split(" "))
+WORDS = st.sampled_from(["the", "minister", "met", "president", "of", "Egypt", "Jordan", "Iran", "in", "Cairo", "Tehran", "signed", "an", "agreement", "attack", "killed", "12", "people", "on", "Friday", "said", "officials", '"}', ";", "DROP", "ALL", ";", "#", "\x00", "O'Neil", "Ünïcødé", "北京", "مصر", "\u202e", "\ufeff"])
 SENTENCE = st.lists(WORDS, min_size=1, max_size=25).map(lambda ws: " ".join(ws) + st_choice_end(ws))
 
 
@@ -130,5 +128,5 @@ def test_any_pages_are_read_or_set_aside_with_a_reason(pipeline_settings: Settin
     mapped = map_articles(pipeline_settings, articles, extracted_at="2026-01-01T00:00:00Z")
     assert len(mapped.graphs) + len(mapped.set_aside) == len(articles)
     assert all(s.reason for s in mapped.set_aside)
-    written, size = load_graphs(pipeline_settings, mapped.graphs)
+    written, _size = load_graphs(pipeline_settings, mapped.graphs)
     assert (written > 0) == bool(mapped.graphs)

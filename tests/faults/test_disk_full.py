@@ -12,13 +12,14 @@ import errno
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+import ngtest_faults_support as support
 import pyoxigraph as ox
 import pytest
 
-import ngtest_faults_support as support
 from newsgraph import pipeline
 from newsgraph.errors import LoadError
 from newsgraph.pipeline import fetch_pages
@@ -48,12 +49,12 @@ class Disk:
 def disk(tmp_path: Path, size: str) -> Iterator[Disk]:
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, check=False)
     try:
         yield Disk(mnt, done.returncode == 0)
     finally:
         if done.returncode == 0:
-            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True, check=False)
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def test_raw_archive_on_a_full_disk(small_disk: Disk, tmp_path: Path, monkeypatc
     if small_disk.real:
         small_disk.fill(leave=64 * 1024)
     else:  # no tmpfs here: ENOSPC injected where the archive writes its temporary file
-        import newsgraph.archive as archive
+        from newsgraph import archive
 
         real_fdopen = os.fdopen
 
@@ -88,7 +89,7 @@ def test_raw_archive_on_a_full_disk(small_disk: Disk, tmp_path: Path, monkeypatc
             def __init__(self, f: Any) -> None:
                 self.f = f
 
-            def __enter__(self) -> "Full":
+            def __enter__(self) -> Full:  # noqa: PYI034
                 return self
 
             def __exit__(self, *a: object) -> None:
@@ -179,7 +180,7 @@ def test_url_fetch_on_a_full_disk_is_a_clear_error(small_disk: Disk, tmp_path: P
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("ETag", '"v1"')

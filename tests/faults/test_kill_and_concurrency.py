@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import ngtest_faults_support as support
 import pytest
 
-import ngtest_faults_support as support
 from newsgraph.fetch import utcnow
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -60,7 +60,7 @@ def test_sigkill_mid_run_then_rerun_equals_uninterrupted(prefect_api: str, sourc
         support.kill_group(proc)  # SIGKILL, no chance to clean up
     assert proc.returncode == -9, "the run finished before it could be killed"
 
-    code, out, err = support.finish(support.start_run(sources, env))
+    code, _out, err = support.finish(support.start_run(sources, env))
     assert code == 0, err[-3000:]
     assert_same_store(support.embedded_quads(data / "store"), reference, started)
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
+import ngtest_faults_support as support
 import pyoxigraph as ox
 import pytest
 import requests
 
-import ngtest_faults_support as support
 from newsgraph import pipeline
 from newsgraph.errors import LoadError
-from newsgraph.rdf import article_graph, validate
 from newsgraph.fetch import utcnow
+from newsgraph.rdf import article_graph, validate
 from newsgraph.settings import Settings
 from newsgraph.store import EmbeddedStore
 
@@ -91,7 +92,7 @@ class _Forward(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(resp.content)
 
-    do_GET = do_POST = do_PUT = _relay  # noqa: N815
+    do_GET = do_POST = do_PUT = _relay
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 completes them. Run level: the real flows, the real linker client, a local Wikidata on loopback."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import inspect
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+import ngtest_faults_support as support
 import pytest
 import requests
 
-import ngtest_faults_support as support
 from newsgraph import cli
 from newsgraph import serve as serve_module
 from newsgraph.rdf import article_graph

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import urllib3.util.connection
@@ -29,7 +29,7 @@ PAGE = (b"<html><body><article><h1>Talks</h1><p>" + b"The ministers met in the c
 
 
 class Site(BaseHTTPRequestHandler):
-    log: list[str] = []
+    log: list[str] = []  # noqa: RUF012 - shared by the handler instances on purpose
     port = 0
 
     def log_message(self, *args: object) -> None:
@@ -45,7 +45,7 @@ class Site(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         Site.log.append(f"{self.headers.get('Host', '').split(':')[0]}{self.path}")
         loop = f"127.0.0.1:{Site.port}"
         routes = {
@@ -94,7 +94,7 @@ def public_news_test(site: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
         return real_getaddrinfo(host, port, *args, **kw)
 
     def create_connection(address, *args, **kw):  # type: ignore[no-untyped-def]
-        host, port = address
+        host = address[0]
         if host == "news.test":
             return real_connect(("127.0.0.1", site), *args, **kw)
         assert host in ("127.0.0.1", "localhost", "::1"), f"a test tried to reach {host}"
@@ -161,5 +161,5 @@ def test_redirects_and_size_are_capped(public_news_test: None, tmp_path: Path) -
                                        "connected by another (urllib3), so a name that answers public, then "
                                        "loopback (DNS rebinding), is fetched")
 def test_dns_rebinding_is_refused(public_news_test: None, tmp_path: Path) -> None:
-    pages, aside = fetch(tmp_path, "http://news.test/secret")  # checked as public, connected to loopback
+    pages, _aside = fetch(tmp_path, "http://news.test/secret")  # checked as public, connected to loopback
     assert pages == []

@@ -9,10 +9,9 @@ import copy
 import sqlite3
 from pathlib import Path
 
-import pyoxigraph as ox
+import ngtest_faults_support as support
 import pytest
 
-import ngtest_faults_support as support
 from newsgraph._models import Article, Entity, Mention
 from newsgraph.link import make_linker
 from newsgraph.pipeline import extract_articles, map_articles
