@@ -1,0 +1,60 @@
+"""The suite's bookkeeping: which stages run, and how the targets are judged (no measurement here)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="session")
+def run() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("newsgraph_bench_run", RUN)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _m(run: ModuleType, stage: str, size: int, seconds: float, *, rss: float = 300.0, cpu: float = 0.0,
+       error: str | None = None) -> object:
+    return run.Measurement(stage=stage, size=size, articles=size, seconds=seconds, wall_s=seconds, rss_mb=rss,
+                           rss_tree_mb=rss, cpu_s=cpu or seconds, load_before=0.0, detail={}, error=error)
+
+
+def test_plan_adds_what_a_stage_needs_in_order(run: ModuleType) -> None:
+    assert run.plan(["query"], []) == ["parse", "extract", "link-cold", "map", "load", "query"]
+    assert run.plan(["e2e"], [], deps=False) == ["e2e"]
+    default = run.plan(None, [])
+    assert "e2e-capped" not in default and default[0] == "parse" and default[-1] == "e2e-dask"
+
+
+def test_targets_are_judged_not_adjusted(run: ModuleType) -> None:
+    ms = [_m(run, "spacy", 1000, 50.0), _m(run, "e2e", 1000, 100.0, rss=500),
+          _m(run, "spacy", 10000, 500.0), _m(run, "e2e", 10000, 1200.0, rss=2000)]
+    by = {c["target"].split(" (")[0].split(":")[0]: c for c in run.targets(ms, [1000, 10000], 600.0, True)}
+    assert by["ingest >= 60% of bare spaCy"]["ok"] is False  # 50%
+    assert by["time grows linearly"]["ok"] is False  # 12x for 10x, over 11x
+    assert by["memory flat"]["ok"] is False  # 4x
+    assert by["100k articles end to end < 2 h"]["ok"] is False  # 1,200 s x 10 = 200 min
+    assert "projected" in by["100k articles end to end < 2 h"]["value"]
+    assert by["suite at 1k + 10k < 20 min"]["ok"] is True
+
+
+def test_failed_measurement_has_no_rate(run: ModuleType) -> None:
+    m = _m(run, "e2e", 10000, 0.0, error="killed at 8,192 MB RSS")
+    assert m.rate is None and m.rate_cpu is None
+    assert "FAILED (killed" in run.table([m], [10000])
+
+
+def test_py_spy_summary(run: ModuleType, tmp_path: Path) -> None:
+    raw = tmp_path / "p.raw"
+    raw.write_text("process 1:\"python\";main (run.py:3);extract (pipeline.py:9) 30\n"
+                   "process 1:\"python\";main (run.py:3);map (pipeline.py:20) 10\n")
+    text = run.summarize_spy(raw)
+    assert "40 samples" in text and " 75.0%  extract (pipeline.py)" in text
