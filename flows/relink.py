@@ -19,15 +19,16 @@ from newsgraph.settings import Settings, load_settings
 
 
 @task(name="find-unlinked", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
-def stale_pages_task(settings: Settings, max_pages: int) -> list[RawPage]:
-    """Pages in the store with entities whose link is missing or marked for relink."""
-    return stale_pages(settings, limit=max_pages)
+def stale_pages_task(settings: Settings, max_pages: int, older_than_days: float | None) -> list[RawPage]:
+    """Pages in the store with entities whose link is missing, marked for relink, or older than asked."""
+    return stale_pages(settings, limit=max_pages, older_than_days=older_than_days)
 
 
 @flow(name="relink", log_prints=True)
 def relink(
     max_pages: Annotated[int, Field(ge=1)] = 1000,
     batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
+    older_than_days: Annotated[float | None, Field(ge=0)] = None,
     data_dir: str | None = None,
     store: str | None = None,
 ) -> dict[str, Any]:
@@ -36,13 +37,15 @@ def relink(
     Args:
         max_pages: Re-read at most this many pages per run.
         batch_size: Articles per task.
+        older_than_days: Also decide again the links of articles mapped longer ago than this (stale
+            links); empty: only what is unlinked.
         data_dir: newsgraph's data folder on the worker; empty: the worker's.
         store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
             worker's NEWSGRAPH_STORE.
     """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None, linking=True, store=store or None)
-    pages = stale_pages_task(settings, max_pages)
+    pages = stale_pages_task(settings, max_pages, older_than_days)
     print(f"{len(pages)} pages have entities to link again")
     summary = RunSummary(pages=len(pages))
     run_pages(settings, pages, summary, batch_size=batch_size)

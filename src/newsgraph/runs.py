@@ -193,9 +193,28 @@ def _query(settings: Settings, sparql: str) -> Any:
         store.close()
 
 
-def stale_pages(settings: Settings, *, limit: int | None = None) -> list[RawPage]:
-    """Raw pages (from the raw archive) with an entity whose link is missing or marked for relink."""
+OLD_PAGES = """
+SELECT DISTINCT ?sha ?source WHERE {
+  GRAPH ?g {
+    ?gn a ng:ArticleGraph ; ng:describes ?a ; prov:generatedAtTime ?t .
+    ?a ng:page ?p . ?p ng:sha256 ?sha . OPTIONAL { ?p ng:source ?source }
+    FILTER(?t < "%s"^^xsd:dateTime)
+  }
+} ORDER BY ?sha
+"""
+
+
+def stale_pages(settings: Settings, *, limit: int | None = None,
+                older_than_days: float | None = None) -> list[RawPage]:
+    """Raw pages (from the raw archive) with an entity whose link is missing or marked for relink, and,
+    with ``older_than_days``, pages whose article graphs were made longer ago than that (their links
+    are decided again; the link cache's TTL decides whether Wikidata is asked again)."""
     rows = _query(settings, STALE_PAGES).rows()
+    if older_than_days is not None:
+        from datetime import datetime, timedelta, timezone
+
+        cutoff = datetime.now(timezone.utc) - timedelta(days=float(older_than_days))
+        rows += _query(settings, OLD_PAGES % cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")).rows()
     archive = RawArchive(settings.raw_dir)
     pages: dict[str, RawPage] = {}
     for row in rows:

@@ -111,6 +111,8 @@ def test_relink_links_what_ingest_left_unlinked(data_dir: Path, wikidata_sparql:
     assert again["articles"] == first["articles"]
     assert len(headlines(data_dir)) == first["articles"], "relink duplicated articles"
     assert relink()["pages"] == 0, "after relink nothing is left unlinked"
+    stale = relink(older_than_days=0)  # every link is older than now: all decided again, none duplicated
+    assert stale["pages"] == 2 and len(headlines(data_dir)) == first["articles"]
 
 
 def test_validate_reports_over_the_store(data_dir: Path) -> None:
