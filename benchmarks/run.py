@@ -35,6 +35,7 @@ PASS/MISS, never adjusted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
@@ -46,10 +47,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Self
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -102,7 +104,7 @@ class Timer:
     def __init__(self) -> None:
         self.seconds = 0.0
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Self:
         self._t0 = time.perf_counter()
         return self
 
@@ -438,7 +440,7 @@ class WikidataServer:
         self.url: str | None = None
         self.why_not: str | None = None
 
-    def start(self) -> "WikidataServer":
+    def start(self) -> WikidataServer:
         exe = shutil.which("oxigraph")
         if not exe:
             self.why_not = "the `oxigraph` command is not on PATH"
@@ -484,17 +486,17 @@ def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants, MB."""
     try:
         import psutil
-
+    except ImportError:
+        return 0.0
+    try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
-    except Exception:  # psutil missing or the process just ended
+    except psutil.Error:  # the process just ended
         return 0.0
     total = 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except Exception:
-            pass
     return total / 2**20
 
 
@@ -511,7 +513,7 @@ class PrefectServer:
         self.api: str | None = None
         self.why_not: str | None = None
 
-    def start(self, timeout: float = 120) -> "PrefectServer":
+    def start(self, timeout: float = 120) -> PrefectServer:
         exe = shutil.which("prefect")
         if not exe:
             self.why_not = "the `prefect` command is not on PATH"
@@ -546,14 +548,16 @@ class PrefectServer:
     def cpu_seconds(self) -> float:
         try:
             import psutil
-
+        except ImportError:
+            return 0.0
+        try:
             root = psutil.Process(self.proc.pid)  # type: ignore[union-attr]
             total = 0.0
             for p in [root, *root.children(recursive=True)]:
                 t = p.cpu_times()
                 total += t.user + t.system
             return total
-        except Exception:
+        except psutil.Error:
             return 0.0
 
     def stop(self) -> None:
@@ -810,7 +814,7 @@ def rerender(files: list[Path], out: Path) -> int:
     lines += ["", *notes]
     report = "\n".join(lines)
     print(report)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
     (out / f"merged-{stamp}.md").write_text(report + "\n", encoding="utf-8")
     (out / f"merged-{stamp}.json").write_text(json.dumps(
@@ -835,7 +839,8 @@ def machine() -> dict[str, Any]:
     except ImportError:
         pass
     try:
-        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=REPO,
+                                     capture_output=True,
                                      text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pass
@@ -881,7 +886,7 @@ def main(argv: list[str] | None = None) -> int:
         return rerender(args.report, args.out)
 
     started = time.perf_counter()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     corpora = args.corpus_dir or out / "corpus"
@@ -893,7 +898,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = WikidataServer(SHARED_SUBSET, out / "work")
     link_note = "off (--no-link)"
-    if not args.no_link and any(s.startswith("link") or s.startswith("e2e") for s in stages):
+    if not args.no_link and any(s.startswith(("link", "e2e")) for s in stages):
         (out / "work").mkdir(parents=True, exist_ok=True)
         server.start()
         link_note = f"on: local oxigraph over {SHARED_SUBSET.name} at {server.url}" if server.url \

@@ -28,11 +28,12 @@ import argparse
 import html
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 NAMES_FILE = HERE / "data" / "names.json"
@@ -61,7 +62,7 @@ SITE_NAV = ["Home", "World", "Middle East", "Gulf", "Business", "Opinion", "Spor
 
 
 @lru_cache(maxsize=1)
-def names() -> "Names":
+def names() -> Names:
     return Names(json.loads(NAMES_FILE.read_text(encoding="utf-8")))
 
 
@@ -169,23 +170,23 @@ def _background(rng: random.Random, nm: Names, a: dict[str, str], b: dict[str, s
     body = rng.choice(nm.bodies)
     agency = rng.choice(nm.agencies)
     options = [
-        f"{a['short']} has sought closer ties with {b['short']} in recent years amid {rng.choice(CONTEXTS)}, "
-        f"while keeping its distance from {other['short']}, diplomats in {a['capital']} said.",
-        f"The {body['name']} has called on its members to coordinate their positions ahead of a summit "
-        f"planned for later this year, and {a['demonym']} officials said they would take part.",
-        f"{a['demonym']} and {b['demonym']} officials have met several times since {rng.randrange(2012, 2024)}, "
-        f"and trade between the two countries has grown steadily, according to official figures.",
-        f"Analysts in {b['capital']} said the talks reflected {rng.choice(CONTEXTS)} and the wish of both "
-        f"governments to show they still have friends abroad.",
-        f"{other['demonym']} officials, who were not present, said they followed the talks closely and "
-        f"would study any proposals that came out of them.",
-        f"Relations between {a['short']} and {b['short']} have had their ups and downs over the past decade, "
+        (f"{a['short']} has sought closer ties with {b['short']} in recent years amid {rng.choice(CONTEXTS)}, "
+        f"while keeping its distance from {other['short']}, diplomats in {a['capital']} said."),
+        (f"The {body['name']} has called on its members to coordinate their positions ahead of a summit "
+        f"planned for later this year, and {a['demonym']} officials said they would take part."),
+        (f"{a['demonym']} and {b['demonym']} officials have met several times since {rng.randrange(2012, 2024)}, "
+        f"and trade between the two countries has grown steadily, according to official figures."),
+        (f"Analysts in {b['capital']} said the talks reflected {rng.choice(CONTEXTS)} and the wish of both "
+        f"governments to show they still have friends abroad."),
+        (f"{other['demonym']} officials, who were not present, said they followed the talks closely and "
+        f"would study any proposals that came out of them."),
+        (f"Relations between {a['short']} and {b['short']} have had their ups and downs over the past decade, "
         f"but both governments have said in recent months that they want to turn the page and work together "
-        f"on the issues that matter most to their citizens.",
-        f"{agency['name']} quoted a senior {a['demonym']} official as saying that the {body['name']} would be "
-        f"kept informed, and that the outcome would be presented to the other member states.",
-        f"The economy of {b['short']} has struggled with high inflation and unemployment, and its leaders have "
-        f"looked abroad for investment, loans and markets for its exports, economists in {b['capital']} said.",
+        f"on the issues that matter most to their citizens."),
+        (f"{agency['name']} quoted a senior {a['demonym']} official as saying that the {body['name']} would be "
+        f"kept informed, and that the outcome would be presented to the other member states."),
+        (f"The economy of {b['short']} has struggled with high inflation and unemployment, and its leaders have "
+        f"looked abroad for investment, loans and markets for its exports, economists in {b['capital']} said."),
     ]
     return rng.sample(options, k)
 
@@ -211,12 +212,12 @@ def meeting(rng: random.Random, nm: Names, published: date) -> Story:
         f"{host.styled} and {guest.styled} shake hands before their talks in {city}",
     ]).rstrip(","), when, hs)
     body = [
-        f"{host.styled} received {guest.styled} in {city} on {day}, and the two discussed {t1} and {t2}, "
-        f"according to a statement released by {rng.choice(PALACES)}.",
-        f"{host.short} and {guest.short} held talks that lasted more than two hours and covered {t3}, "
-        f"regional developments and ways to expand {t1} between {hs['short']} and {gs['short']}.",
-        f"\"We agreed to strengthen our cooperation in {t1} and {t2} for the benefit of both peoples,\" "
-        f"{guest.short} told reporters after the meeting, calling it productive.",
+        (f"{host.styled} received {guest.styled} in {city} on {day}, and the two discussed {t1} and {t2}, "
+        f"according to a statement released by {rng.choice(PALACES)}."),
+        (f"{host.short} and {guest.short} held talks that lasted more than two hours and covered {t3}, "
+        f"regional developments and ways to expand {t1} between {hs['short']} and {gs['short']}."),
+        (f"\"We agreed to strengthen our cooperation in {t1} and {t2} for the benefit of both peoples,\" "
+        f"{guest.short} told reporters after the meeting, calling it productive."),
     ]
     events = ["meeting"]
     extra = rng.random()
@@ -260,17 +261,17 @@ def attack(rng: random.Random, nm: Names, published: date) -> Story:
     ]).rstrip(","), when, state)
     wounded = f" and wounded {injured} others" if injured is not None else ""
     body = [
-        f"A {weapon} on a {target} in {city} killed {killed} people{wounded} on {day}, "
-        f"{state['demonym']} officials said, in one of the deadliest attacks in the country this year.",
+        (f"A {weapon} on a {target} in {city} killed {killed} people{wounded} on {day}, "
+        f"{state['demonym']} officials said, in one of the deadliest attacks in the country this year."),
         rng.choice([
             f"{group['name']} claimed responsibility for the attack in a statement on its news channel.",
-            f"No group immediately claimed responsibility, but the {state['demonym']} government blamed "
-            f"{group['short']} militants for the attack.",
+            (f"No group immediately claimed responsibility, but the {state['demonym']} government blamed "
+            f"{group['short']} militants for the attack."),
         ]),
-        f"{leader.styled if leader.short[:1].isupper() else 'The ' + leader.name} condemned the attack and ordered "
-        f"an investigation, vowing that those responsible would be brought to justice.",
-        f"Witnesses said ambulances rushed the wounded to hospitals across {city}, and security forces sealed off "
-        f"the area around the {target} for several hours.",
+        (f"{leader.styled if leader.short[:1].isupper() else 'The ' + leader.name} condemned the attack and ordered "
+        f"an investigation, vowing that those responsible would be brought to justice."),
+        (f"Witnesses said ambulances rushed the wounded to hospitals across {city}, and security forces sealed off "
+        f"the area around the {target} for several hours."),
     ]
     if rng.random() < 0.4:
         body.append(f"{group['short']} denied any role in an earlier blast in {_city(rng, nm, state)} that "
@@ -305,14 +306,14 @@ def agreement(rng: random.Random, nm: Names, published: date) -> Story:
         f"{a.styled} (R) and {b.styled} (L) exchange documents after signing {_a(kind)} in {city}",
     ]), when, sa)
     body = [
-        f"{sa['short']} and {sb['short']} signed {_a(str(years) + '-year')} {kind} on {t1}, {t2} and {t3} cooperation in "
-        f"{city} on {day}, officials said.",
-        f"The {kind} was signed by {a.styled} and {b.styled if b.short[:1].isupper() else 'the ' + b.name} "
-        f"at {rng.choice(PALACES)}, in a ceremony broadcast on state television.",
-        f"Under the {kind.split()[0]}, the two countries will set up joint committees on {t1} and {t2} and "
-        f"meet every year to review progress, the {sa['demonym']} news agency reported.",
-        f"\"This {kind.split()[0]} opens major fronts for our cooperation,\" {a.short} said at a joint news "
-        f"conference, adding that {t3} would follow.",
+        (f"{sa['short']} and {sb['short']} signed {_a(str(years) + '-year')} {kind} on {t1}, {t2} and {t3} cooperation in "
+        f"{city} on {day}, officials said."),
+        (f"The {kind} was signed by {a.styled} and {b.styled if b.short[:1].isupper() else 'the ' + b.name} "
+        f"at {rng.choice(PALACES)}, in a ceremony broadcast on state television."),
+        (f"Under the {kind.split()[0]}, the two countries will set up joint committees on {t1} and {t2} and "
+        f"meet every year to review progress, the {sa['demonym']} news agency reported."),
+        (f"\"This {kind.split()[0]} opens major fronts for our cooperation,\" {a.short} said at a joint news "
+        f"conference, adding that {t3} would follow."),
     ]
     if rng.random() < 0.5:
         body.append(f"{sb['demonym']} officials denied reports that a military pact had also been concluded, "
@@ -359,8 +360,8 @@ def html_page(stories: list[Story], rng: random.Random) -> str:
         f'<meta property="og:title" content="{e(first.headline)}">',
         '<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}</script>',
         "</head>", '<body class="page-node-type-article">',
-        f'<header class="site-header"><nav class="main-nav"><ul>{nav}</ul></nav>'
-        '<form class="search" action="/search"><input type="text" name="q"><button>Search</button></form></header>',
+        (f'<header class="site-header"><nav class="main-nav"><ul>{nav}</ul></nav>'
+        '<form class="search" action="/search"><input type="text" name="q"><button>Search</button></form></header>'),
         '<main id="main-content">',
     ]
     for s in stories:
@@ -368,12 +369,12 @@ def html_page(stories: list[Story], rng: random.Random) -> str:
         parts += [
             '<article class="node-article">',
             f'  <h1 class="article-title">{e(s.headline)}</h1>',
-            f'  <div class="article-meta"><time datetime="{stamp}">{s.published.day} '
-            f'{MONTHS[s.published.month - 1]} {s.published.year}</time></div>',
-            f'  <figure class="article-image"><img src="/img/{rng.randrange(10**6)}.jpg" alt="{e(s.headline)}">'
-            f"<figcaption>{e(s.caption)}</figcaption></figure>",
-            '  <div class="share-widget"><span class="share-label">Share</span> '
-            f'<span class="share-count">{s.share or ""}</span> <a href="#">Facebook</a> <a href="#">X</a></div>',
+            (f'  <div class="article-meta"><time datetime="{stamp}">{s.published.day} '
+            f'{MONTHS[s.published.month - 1]} {s.published.year}</time></div>'),
+            (f'  <figure class="article-image"><img src="/img/{rng.randrange(10**6)}.jpg" alt="{e(s.headline)}">'
+            f"<figcaption>{e(s.caption)}</figcaption></figure>"),
+            ('  <div class="share-widget"><span class="share-label">Share</span> '
+            f'<span class="share-count">{s.share or ""}</span> <a href="#">Facebook</a> <a href="#">X</a></div>'),
             '  <div class="article-body">',
             *[f"    <p>{e(p)}</p>" for p in s.body],
             "  </div>",

@@ -25,10 +25,10 @@ STATES_JSON = HERE.parents[1] / "src" / "newsgraph" / "extract" / "data" / "stat
 _OFFICE = re.compile(r"^(President|Prime Minister|King|Queen|Emir|Sultan|Chancellor|Premier|Supreme Leader|"
                      r"Head of Government|Chairman|Crown Prince and Prime Minister|German Foreign Minister|"
                      r"Palestinian Prime Minister|Vice President and Prime Minister)\b")
-_MILITANT = re.compile(r"militant|jihadist|armed group", re.I)
-_AGENCY = re.compile(r"news agency", re.I)
+_MILITANT = re.compile(r"militant|jihadist|armed group", re.IGNORECASE)
+_AGENCY = re.compile(r"news agency", re.IGNORECASE)
 _CITY = re.compile(r"^(capital|city|port city|largest city|town|holy city|Shia holy city|resort city|"
-                   r"city and emirate|city on|southern suburb|city claimed)", re.I)
+                   r"city and emirate|city on|southern suburb|city claimed)", re.IGNORECASE)
 
 
 def _aliases(row: dict[str, str]) -> list[str]:
@@ -78,7 +78,7 @@ def build(entities_csv: Path) -> dict[str, object]:
                 agencies.append(entry)
             elif _MILITANT.search(desc):
                 militants.append(entry)
-            elif not r["country"] and not re.search(r"party|movement", desc, re.I):
+            elif not r["country"] and not re.search(r"party|movement", desc, re.IGNORECASE):
                 bodies.append(entry)  # intergovernmental bodies: summits, statements
     state_ids = {s["qid"] for s in states}
     people = [p for p in people if p["state"] in state_ids]
