@@ -1,6 +1,12 @@
 """Shared fixtures: paths to the shared corpus and the Wikidata subset, and a fresh data folder."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,43 +26,41 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="session")
-def wikidata_sparql_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A real `oxigraph serve-read-only` on loopback, loaded with the shared Wikidata subset."""
-    import shutil
-    import subprocess
-    import time
-
-    import requests
+def wikidata_sparql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `oxigraph serve-read-only` on loopback, loaded with the shared Wikidata subset: the
+    one local Wikidata SPARQL endpoint of the whole session (tests/link, tests/service and
+    tests/faults alias it)."""
+    from newsgraph.serve import free_port
 
     exe = shutil.which("oxigraph")
     if exe is None or not WIKIDATA_SUBSET.is_file():
-        pytest.skip("needs the `oxigraph` command and ../shared/wikidata")
+        pytest.skip("needs the `oxigraph` command and ../shared/wikidata/wikidata-subset.nt")
     db = tmp_path_factory.mktemp("wikidata-db")
     subprocess.run([exe, "load", "--location", str(db), "--file", str(WIKIDATA_SUBSET)], check=True,
-                   capture_output=True)
-    port = _free_port()
+                   capture_output=True, timeout=120)
+    port = free_port()
     proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/query"
     try:
-        for _ in range(200):
+        probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        for _ in range(200):  # up to ~20 s
+            if proc.poll() is not None:
+                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
             try:
-                if requests.get(url, params={"query": "ASK {}"}, timeout=1).ok:
+                with urllib.request.urlopen(probe, timeout=1):
                     break
-            except requests.RequestException:
-                time.sleep(0.05)
+            except OSError:
+                time.sleep(0.1)
         else:
             raise RuntimeError("oxigraph did not start")
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from .errors import NewsgraphError
+from .serve import free_port  # one definition of "a free loopback port"
 
 __all__ = [
     "POOL",
@@ -75,13 +75,6 @@ PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=Tr
 
 class ServiceError(NewsgraphError):
     """A part of the service did not start or stop."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_http(url: str, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None,

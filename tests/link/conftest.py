@@ -5,14 +5,7 @@ faults on demand). Nothing is mocked: the linker's own HTTP client talks to both
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,12 +27,6 @@ _spec.loader.exec_module(wikidata_api)
 WikidataAPI = wikidata_api.WikidataAPI
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def subset_path() -> Path:
     if not SUBSET.is_file():
@@ -48,38 +35,9 @@ def subset_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sparql_url(subset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`oxigraph serve-read-only` on a free loopback port, loaded with the subset."""
-    exe = shutil.which("oxigraph")
-    if not exe:
-        pytest.skip("the `oxigraph` command is not installed (pip install oxigraph)")
-    db = tmp_path_factory.mktemp("wikidata-subset-db")
-    subprocess.run([exe, "load", "--location", str(db), "--file", str(subset_path)], check=True,
-                   capture_output=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-        for _ in range(200):  # up to ~20 s
-            if proc.poll() is not None:
-                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                with urllib.request.urlopen(probe, timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("oxigraph did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def sparql_url(subset_path: Path, wikidata_sparql_url: str) -> str:
+    """`oxigraph serve-read-only` on a free loopback port, loaded with the subset (tests/conftest.py)."""
+    return wikidata_sparql_url
 
 
 @pytest.fixture(scope="session")

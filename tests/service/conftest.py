@@ -3,12 +3,8 @@ served locally, and one deployed service (PostgreSQL, Prefect server, store, end
 shared by the server tests of the session."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,34 +94,9 @@ def set_feed(base: str, names: list[str]) -> str:
 
 # ---- Wikidata, offline ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The shared Wikidata subset behind `oxigraph serve-read-only` on loopback."""
-    exe = shutil.which("oxigraph")
-    if not exe or not WIKIDATA_SUBSET.is_file():
-        pytest.skip("needs the `oxigraph` command and ../shared/wikidata/wikidata-subset.nt")
-    db = tmp_path_factory.mktemp("wikidata-db")
-    subprocess.run([exe, "load", "--location", str(db), "--file", str(WIKIDATA_SUBSET)], check=True,
-                   capture_output=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(url + "?" + urllib.parse.urlencode({"query": "ASK {}"}), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("oxigraph exited")
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def wikidata_sparql(wikidata_sparql_url: str) -> str:
+    """The shared Wikidata subset behind `oxigraph serve-read-only` on loopback (tests/conftest.py)."""
+    return wikidata_sparql_url
 
 
 # ---- the deployed service ------------------------------------------------------------------------
