@@ -10,6 +10,7 @@ workers.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from prefect import task
@@ -74,31 +75,43 @@ def report_task(flow: str, settings: Settings, summary: dict[str, Any], sources:
                                                       sources=sources))
 
 
-def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, batch_size: int) -> None:
+def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, batch_size: int,
+              in_flight: int = 2) -> None:
     """parse -> (extract -> link -> map) per batch, submitted so a Dask runner runs batches in parallel
-    -> load, in order, from the flow's process (one writer per run)."""
+    -> load, in order, from the flow's process (one writer per run).
+
+    At most ``in_flight`` batches are submitted and not yet loaded: memory stays flat however many
+    articles a run reads (submitting every batch at once ran all of them through spaCy together and
+    held every result until the end - 8 GB at 10k articles, benchmarks/README.md)."""
     parsed = parse_task(settings, pages)
     summary.set_aside.extend(parsed.set_aside)
     _progress.advance("articles", 0, len(parsed.articles))
-    pending = []
+    pending: deque[tuple[Any, Any]] = deque()
     for batch in batched(parsed.articles, batch_size):
         extracted = extract_task.submit(settings, batch)
         linked = link_task.submit(settings, extracted)
         pending.append((linked, map_task.submit(settings, linked)))
-    for linked, mapped in pending:
-        result = mapped.result()
-        summary.set_aside.extend(result.set_aside)
-        articles = linked.result()
-        try:
-            written, size = load_task(settings, result)
-        except LoadError as exc:  # after the task's retries: report what was not loaded, go on
-            summary.set_aside.extend(not_loaded(settings, articles, exc))
-            summary.not_loaded.extend(exc.not_loaded or [g.article_id for g in result.graphs])
-            written, size = 0, summary.store_quads
-        summary.quads_written += written
-        summary.store_quads = size
-        summary.add_articles(articles)
-        _progress.advance("articles", len(articles))
+        while len(pending) >= max(1, in_flight):
+            _load_next(settings, pending.popleft(), summary)
+    while pending:
+        _load_next(settings, pending.popleft(), summary)
+
+
+def _load_next(settings: Settings, futures: tuple[Any, Any], summary: RunSummary) -> None:
+    linked, mapped = futures
+    result = mapped.result()
+    summary.set_aside.extend(result.set_aside)
+    articles = linked.result()
+    try:
+        written, size = load_task(settings, result)
+    except LoadError as exc:  # after the task's retries: report what was not loaded, go on
+        summary.set_aside.extend(not_loaded(settings, articles, exc))
+        summary.not_loaded.extend(exc.not_loaded or [g.article_id for g in result.graphs])
+        written, size = 0, summary.store_quads
+    summary.quads_written += written
+    summary.store_quads = size
+    summary.add_articles(articles)
+    _progress.advance("articles", len(articles))
 
 
 def not_loaded(settings: Settings, articles: list[Article], exc: LoadError) -> list[SetAside]:
