@@ -23,11 +23,13 @@ import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+import urllib3.connection
+import urllib3.util.connection
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -104,6 +106,30 @@ class ValidatorCache:
             log.warning("HTTP validator cache %s not written: %s", self.path, exc)
 
 
+def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                or ip.is_unspecified)
+
+
+def vetted_addresses(host: str, port: int, *, allow_private: bool, source: str | None = None) -> list[str]:
+    """The addresses ``host`` resolves to, all of them public unless ``allow_private``.
+
+    Raises UnsafeURL when any address is internal, FetchError when the name does not resolve."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"host {host!r} cannot be resolved", source=source or host) from exc
+    addresses: list[str] = []
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not allow_private and _is_internal(ip):
+            raise UnsafeURL(f"refusing to fetch a private or loopback address ({ip}); "
+                            "set NEWSGRAPH_ALLOW_PRIVATE_URLS=1 to allow it", source=source or host)
+        if str(ip) not in addresses:
+            addresses.append(str(ip))
+    return addresses
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse anything but http(s), and private/loopback addresses unless allowed."""
     parts = urlsplit(url)
@@ -113,17 +139,54 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise UnsafeURL("URL has no host", source=url)
     if allow_private:
         return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"host {parts.hostname!r} cannot be resolved", source=url) from exc
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified:
-            raise UnsafeURL(f"refusing to fetch a private or loopback address ({ip}); "
-                            "set NEWSGRAPH_ALLOW_PRIVATE_URLS=1 to allow it", source=url)
+    vetted_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                     allow_private=False, source=url)
+
+
+class _PinnedConnection:
+    """Connects to an address that was vetted in the same step, never to a second DNS answer:
+    a name that answers public when checked and internal when connected (DNS rebinding) cannot
+    reach an internal service. TLS still verifies the certificate against the host name."""
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        host, port = self._dns_host, self.port  # type: ignore[attr-defined]
+        error: Exception | None = None
+        for address in vetted_addresses(host, port, allow_private=False):
+            try:
+                return urllib3.util.connection.create_connection(
+                    (address, port), self.timeout, source_address=self.source_address,  # type: ignore[attr-defined]
+                    socket_options=self.socket_options)  # type: ignore[attr-defined]
+            except TimeoutError as exc:
+                raise urllib3.exceptions.ConnectTimeoutError(
+                    self, f"Connection to {host} timed out. (connect timeout={self.timeout})") from exc  # type: ignore[attr-defined]
+            except OSError as exc:
+                error = exc
+        raise urllib3.exceptions.NewConnectionError(self, f"Failed to establish a new connection: {error}")
+
+
+class _PinnedHTTPConnection(_PinnedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+
+
+class _PinnedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+
+
+class PinnedAdapter(HTTPAdapter):
+    """requests' adapter whose connections go only to public addresses vetted at connect time."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedHTTPPool, "https": _PinnedHTTPSPool}
+        self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
 
 
 class Fetcher:
@@ -140,7 +203,7 @@ class Fetcher:
                       status=settings.fetch_retries, backoff_factor=0.5, backoff_max=10,
                       status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
                       respect_retry_after_header=True, raise_on_status=False, redirect=False)
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = (HTTPAdapter if settings.allow_private_urls else PinnedAdapter)(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 

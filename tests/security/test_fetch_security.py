@@ -85,18 +85,26 @@ def site() -> Iterator[int]:
 
 @pytest.fixture
 def public_news_test(site: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``news.test`` looks public to newsgraph's address check; its connections go to the site."""
+    """``news.test`` resolves to a public address, and connections to that address go to the site.
+    ``rebind.test`` answers public to the first look-up and loopback to every later one (DNS
+    rebinding)."""
     real_getaddrinfo, real_connect = socket.getaddrinfo, urllib3.util.connection.create_connection
+    lookups: dict[str, int] = {}
 
     def getaddrinfo(host, port, *args, **kw):  # type: ignore[no-untyped-def]
-        if host == "news.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port or 80))]
+        if host in ("news.test", "rebind.test"):
+            lookups[host] = lookups.get(host, 0) + 1
+            ip = PUBLIC if host == "news.test" or lookups[host] == 1 else "127.0.0.1"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port or 80))]
         return real_getaddrinfo(host, port, *args, **kw)
 
     def create_connection(address, *args, **kw):  # type: ignore[no-untyped-def]
         host = address[0]
-        if host == "news.test":
+        if host == PUBLIC:  # "the public web server": the test site stands in for it
             return real_connect(("127.0.0.1", site), *args, **kw)
+        if host in ("news.test", "rebind.test"):  # a client connecting by name resolves again
+            ip = getaddrinfo(host, address[1])[0][4][0]
+            return create_connection((ip, address[1]), *args, **kw)
         assert host in ("127.0.0.1", "localhost", "::1"), f"a test tried to reach {host}"
         return real_connect(address, *args, **kw)
 
@@ -157,9 +165,9 @@ def test_redirects_and_size_are_capped(public_news_test: None, tmp_path: Path) -
     assert sum(e.startswith("news.test/chain/") for e in Site.log) == 6  # the first request and 5 hops, no more
 
 
-@pytest.mark.xfail(strict=True, reason="does not hold yet: the address is checked by one DNS look-up and "
-                                       "connected by another (urllib3), so a name that answers public, then "
-                                       "loopback (DNS rebinding), is fetched")
 def test_dns_rebinding_is_refused(public_news_test: None, tmp_path: Path) -> None:
-    pages, _aside = fetch(tmp_path, "http://news.test/secret")  # checked as public, connected to loopback
-    assert pages == []
+    """The name answers public to the check and loopback when connecting: the connection goes only
+    to an address vetted in the same step, so the internal page is never requested."""
+    pages, aside = fetch(tmp_path, "http://rebind.test/secret")
+    assert pages == [] and "loopback" in aside[0].reason
+    assert not any(e.endswith("/secret") for e in Site.log)
