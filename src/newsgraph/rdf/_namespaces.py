@@ -20,6 +20,8 @@ stays put; the QID is attached as ``owl:sameAs wd:Q…`` (researchers group by t
 from __future__ import annotations
 
 import re
+import sys
+import sysconfig
 import unicodedata
 from pathlib import Path
 
@@ -97,8 +99,16 @@ def wikidata_iri(qid: str) -> str:
 
 
 def repo_root() -> Path:
-    """The checkout holding ``ontology/`` and ``mappings/`` (the package is installed editable)."""
-    return Path(__file__).resolve().parents[3]
+    """Where ``ontology/`` and ``mappings/`` are: the checkout in an editable install, else the
+    ``share/newsgraph`` folder that ``pip install .`` writes them to (pyproject.toml data-files)."""
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "ontology" / "newsgraph.ttl").is_file():
+        return checkout
+    for prefix in (sys.prefix, sys.base_prefix, sysconfig.get_path("data")):
+        shared = Path(prefix) / "share" / "newsgraph"
+        if (shared / "ontology" / "newsgraph.ttl").is_file():
+            return shared
+    return checkout
 
 
 def ontology_dir() -> Path:
