@@ -1,0 +1,107 @@
+"""The dev corpus, built once into a graph (`newsgraph run`, linking through the local Wikidata
+subset), queried embedded and through a real `oxigraph serve-read-only` over the same store."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from newsgraph.cli import cli
+from newsgraph.store import with_prefixes
+
+REPO = Path(__file__).resolve().parents[2]
+QUERIES = REPO / "queries"
+DEV_CORPUS = (REPO / ".." / "shared" / "eval" / "corpus" / "dev").resolve()
+
+Rows = list[dict[str, str | None]]
+
+
+def _rows(doc: dict[str, Any]) -> Rows:
+    names = doc["head"]["vars"]
+    return [{v: (b[v]["value"] if v in b else None) for v in names} for b in doc["results"]["bindings"]]
+
+
+@pytest.fixture(scope="session")
+def dev_data_dir(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql_url: str) -> Path:
+    """The data folder after `newsgraph run` over the whole dev corpus, linked against the subset."""
+    d = tmp_path_factory.mktemp("cookbook") / "data"
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("NEWSGRAPH_DATA_DIR", str(d))
+        mp.setenv("NEWSGRAPH_LINKING", "on")
+        mp.setenv("NEWSGRAPH_WIKIDATA_SPARQL", wikidata_sparql_url)
+        mp.setenv("NEWSGRAPH_WIKIDATA_API", "")
+        mp.setenv("NEWSGRAPH_STORE", "embedded")
+        r = CliRunner().invoke(cli, ["run", str(DEV_CORPUS), "--data-dir", str(d)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+    finally:
+        mp.undo()
+    return d
+
+
+@pytest.fixture(scope="session")
+def embedded(dev_data_dir: Path) -> Callable[[str], Rows]:
+    """Run a query file through `newsgraph query` on the embedded store."""
+    def ask(name: str) -> Rows:
+        r = CliRunner().invoke(cli, ["query", str(QUERIES / name), "--data-dir", str(dev_data_dir),
+                                     "--format", "json"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return _rows(json.loads(r.output))
+    return ask
+
+
+@pytest.fixture(scope="session")
+def server_url(dev_data_dir: Path) -> Iterator[str]:
+    """A real `oxigraph serve-read-only` over the same store, union default graph."""
+    from newsgraph.serve import free_port
+
+    exe = shutil.which("oxigraph")
+    if exe is None:
+        pytest.skip("needs the `oxigraph` command")
+    port = free_port()
+    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(dev_data_dir / "store"),
+                             "--union-default-graph", "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        for _ in range(200):
+            if proc.poll() is not None:
+                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            try:
+                with urllib.request.urlopen(probe, timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("oxigraph did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def served(server_url: str) -> Callable[[str], Rows]:
+    """Run a query file through SPARQLWrapper against the server."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    def ask(name: str) -> Rows:
+        sw = SPARQLWrapper(server_url)
+        sw.setQuery(with_prefixes((QUERIES / name).read_text(encoding="utf-8")))
+        sw.setReturnFormat(JSON)
+        return _rows(sw.query().convert())  # type: ignore[arg-type]
+    return ask
