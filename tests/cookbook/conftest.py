@@ -25,6 +25,15 @@ DEV_CORPUS = (REPO / ".." / "shared" / "eval" / "corpus" / "dev").resolve()
 Rows = list[dict[str, str | None]]
 
 
+def query_text(name: str, subs: dict[str, str] | None = None) -> str:
+    """A cookbook query, with its VALUES parameters replaced as a researcher would (``subs``)."""
+    text = (QUERIES / name).read_text(encoding="utf-8")
+    for old, new in (subs or {}).items():
+        assert old in text, (name, old)
+        text = text.replace(old, new)
+    return text
+
+
 def _rows(doc: dict[str, Any]) -> Rows:
     names = doc["head"]["vars"]
     return [{v: (b[v]["value"] if v in b else None) for v in names} for b in doc["results"]["bindings"]]
@@ -51,8 +60,8 @@ def dev_data_dir(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql_url: 
 @pytest.fixture(scope="session")
 def embedded(dev_data_dir: Path) -> Callable[[str], Rows]:
     """Run a query file through `newsgraph query` on the embedded store."""
-    def ask(name: str) -> Rows:
-        r = CliRunner().invoke(cli, ["query", str(QUERIES / name), "--data-dir", str(dev_data_dir),
+    def ask(name: str, subs: dict[str, str] | None = None) -> Rows:
+        r = CliRunner().invoke(cli, ["query", query_text(name, subs), "--data-dir", str(dev_data_dir),
                                      "--format", "json"], catch_exceptions=False)
         assert r.exit_code == 0, r.output
         return _rows(json.loads(r.output))
@@ -99,9 +108,9 @@ def served(server_url: str) -> Callable[[str], Rows]:
     """Run a query file through SPARQLWrapper against the server."""
     from SPARQLWrapper import JSON, SPARQLWrapper
 
-    def ask(name: str) -> Rows:
+    def ask(name: str, subs: dict[str, str] | None = None) -> Rows:
         sw = SPARQLWrapper(server_url)
-        sw.setQuery(with_prefixes((QUERIES / name).read_text(encoding="utf-8")))
+        sw.setQuery(with_prefixes(query_text(name, subs)))
         sw.setReturnFormat(JSON)
         return _rows(sw.query().convert())  # type: ignore[arg-type]
     return ask
