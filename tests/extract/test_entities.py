@@ -91,3 +91,30 @@ def test_an_organization_that_names_a_state_is_kept(read) -> None:  # type: igno
 def test_a_bare_title_is_not_an_organization(read) -> None:  # type: ignore[no-untyped-def]
     art = read("Secretary of State Mary Jones met the UN envoy in Geneva.")
     assert "State" not in names(art, "organization")
+
+
+def test_a_venue_named_like_a_person_is_a_place(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Ghanaian President John Mahama received Togolese President Faure Gnassingbe at State House "
+               "in Accra on Monday.", "The two leaders later toured Jubilee House together.")
+    assert "House" not in names(art, "person")
+    assert {"John Mahama", "Faure Gnassingbe"} <= names(art, "person")
+    assert "State House" in names(art, "place")
+
+
+def test_an_adjective_of_origin_is_not_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Tigrayan forces withdrew from the town on Monday, and Kurdish officials welcomed the move.",
+               "Tigrayan rebels had held the area for months.")
+    assert not {"Tigrayan", "Kurdish"} & names(art, "organization")
+
+
+def test_a_state_demonym_is_the_state_not_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Somali troops and Ethiopian officers met in Baidoa on Monday.")
+    assert {"Somalia", "Ethiopia"} <= names(art, "state")
+    assert not {"Somali", "Ethiopian"} & names(art, "organization")
+
+
+def test_a_lone_name_the_model_mislabels_is_still_the_person(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Kenyan President William Ruto hosted Ethiopian Prime Minister Abiy Ahmed on Monday.",
+               "The accord was signed by Ruto and Abiy in Nairobi on Monday.")
+    assert [m.text for m in person(art, "Abiy Ahmed").mentions][-1] == "Abiy"
+    assert [m.text for m in person(art, "William Ruto").mentions][-1] == "Ruto"

@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from .._models import Entity, Mention, Section
 from ._components import STATES_KEY
 from ._gazetteer import Gazetteer, load_gazetteer
-from ._lexicon import HONORIFICS, ROLE_HEADS, TITLE_WORDS
+from ._lexicon import FACILITY_HEADS, HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
 _LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
 _GEO_HEADS = {"valley", "river", "sea", "mountains", "mountain", "desert", "strait", "bay", "gulf", "lake",
@@ -33,6 +33,11 @@ _DESCRIPTORS = {"Islamist", "Jihadist", "Shiite", "Shia", "Sunni", "Muslim", "Ch
                 "Western", "European", "African", "Asian", "Kurdish", "Druze", "Alawite", "Islamic", "Catholic",
                 "Orthodox", "Hindu", "Buddhist", "Tribal", "Bedouin", "Pashtun", "Baloch", "Tamil", "Uighur"}
 _NOT_PEOPLE = {"accords", "accord", "agreement", "treaty", "pact", "declaration", "act", "plan"}
+#: Head nouns of buildings and venues: "State House", "Government Palace" name places, not people.
+_VENUE_HEADS = FACILITY_HEADS | {"house", "hall", "building", "tower", "towers", "centre", "center", "compound",
+                                 "castle", "fort", "villa", "mansion", "chancellery", "parliament", "court"}
+#: Endings of adjectives of origin ("Tigrayan", "Kurdish", "Sudanese", "Slavic"), which describe people.
+_ORIGIN_ADJECTIVE = re.compile(r"(?:[iey]an|ish|ese|ic)$")
 _PARTICLES = {"al", "el", "al-", "el-", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "of", "the"}
 
 
@@ -185,6 +190,13 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             root = core.root
             while root.dep_ == "conj" and root.head.i != root.i:
                 root = root.head
+            if ent[-1].lower_ in _VENUE_HEADS and len(ent) >= 2:
+                # "State House", "Government Palace": the model's PERSON is a building; its title-like
+                # first word ("State") belongs to the name
+                sp = ent[1:] if ent[0].lower_ == "the" else ent
+                found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
+                                   token_end=sp.end))
+                continue
             if (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and not cut) or \
                     core[-1].lower_ in _GEO_HEADS:
                 found.append(Found("place", core.text, core.start_char, core.end_char, sec, token_i=core.start,
@@ -204,7 +216,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
         elif label == "NORP":
             nxt = doc[ent.end] if ent.end < len(doc) else None
-            if nxt is not None and nxt.lemma_ in _GROUP_NOUNS and ent.text not in _DESCRIPTORS \
+            if nxt is not None and nxt.lemma_ in _GROUP_NOUNS and not _origin_adjective(ent) \
                     and ent[0].is_title:
                 # "Houthi rebels", "Taliban fighters": an armed group named by its members' name
                 found.append(Found("organization", ent.text, ent.start_char, ent.end_char, sec,
@@ -219,6 +231,8 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 sp = sp[1:]
             if not sp.text or sp[-1].lower_ in _NOT_PEOPLE:
                 continue  # "the Abraham Accords" is a document, not a body
+            if _origin_adjective(sp) and sp.root.dep_ in ("amod", "compound", "nmod") and sp.root.head.pos_ == "NOUN":
+                continue  # "Tigrayan", "Kurdish" alone describe people; a state's demonym is the state
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
@@ -226,19 +240,34 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
     return found + _bare_surnames(doc, found, sections)
 
 
+def _origin_adjective(span: Span) -> bool:
+    """A lone adjective of origin or faith ("Tigrayan", "Kurdish", "Shiite"): it names no body."""
+    if len(span) != 1:
+        return False
+    text = span.text
+    return text in _DESCRIPTORS or bool(_ORIGIN_ADJECTIVE.search(text.lower()))
+
+
 def _bare_surnames(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
     """A known person's surname standing alone where the model saw no entity ("Ruto told ...")."""
     surnames: set[str] = set()
+    owners: dict[str, set[str]] = {}
     for f in found:
         toks = name_tokens(f.text) if f.kind == "person" else []
         if len(toks) >= 2:
             surnames.add(toks[-1])
+            for part in toks:
+                owners.setdefault(part, set()).add(toks[-1])
+    # a given name also stands for its person ("Abiy" for Abiy Ahmed) when no one else in the article has it
+    surnames |= {part for part, who in owners.items() if len(who) == 1 and len(part) >= 3}
     taken = {i for f in found for i in range(f.token_i, max(f.token_end, f.token_i + 1))}
     out = []
     if not surnames:
         return []
     for tok in doc:
-        if not tok.is_title or tok.i in taken or tok.pos_ not in ("PROPN", "ADJ", "NOUN") or tok.ent_type_:
+        # the small model calls a lone name many things ("signed by Ruto and Abiy" as WORK_OF_ART)
+        if not tok.is_title or tok.i in taken or tok.pos_ not in ("PROPN", "ADJ", "NOUN") \
+                or tok.ent_type_ not in ("", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"):
             continue
         toks = name_tokens(tok.text)
         if len(toks) == 1 and toks[0] in surnames:
