@@ -177,3 +177,95 @@ def test_the_two_leaders_are_the_pair_that_met(read) -> None:  # type: ignore[no
                "It was the second meeting between the two leaders this year.", published=TUE)
     [m] = events(art, "meeting")
     assert set(m.participants) == {"Gabriel Boric", "Javier Milei"}
+
+
+# ---- agreement topics and signatories ----------------------------------------------------
+def test_topics_are_the_nouns_of_the_subject_matter_never_dates(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "Ghana and Togo signed an agreement on Wednesday on cooperation in mining, "
+               "fisheries and customs.", published=TUE)
+    [a] = events(art, "agreement")
+    assert a.topics == ["mining", "fisheries", "customs"]
+    art = read("Talks ended late.", "Laos and Cambodia signed a memorandum on Friday covering tourism and "
+               "river transport.", published=TUE)
+    [a] = events(art, "agreement")
+    assert a.topics == ["tourism", "river transport"]
+
+
+def test_topics_from_sector_words_and_noun_modifiers(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "Qatar and Oman signed a security pact on Sunday in Muscat.",
+               "In 2021, the two states signed a 15-year deal for cooperation in the gas, shipping and banking "
+               "sectors.",
+               published=TUE)
+    topics = {t for a in events(art, "agreement") for t in a.topics}
+    assert topics == {"security", "gas", "shipping", "banking"}
+    assert not {"sunday", "muscat", "qatar", "oman"} & topics
+
+
+def test_coordinated_signers_and_the_passive_by_phrase(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Uzbek President Shavkat Mirziyoyev welcomed Kazakh President Kassym-Jomart Tokayev to Tashkent "
+               "on Monday.", "Mirziyoyev and Tokayev signed a border treaty in Tashkent on Monday.",
+               published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.signatories) == {"Shavkat Mirziyoyev", "Kassym-Jomart Tokayev"}
+    assert set(a.participants) == {"Uzbekistan", "Kazakhstan"}
+    art = read("Uzbek President Shavkat Mirziyoyev welcomed Kazakh President Kassym-Jomart Tokayev on Monday.",
+               "The treaty was signed by Mirziyoyev and Tokayev in Tashkent on Monday.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.signatories) == {"Shavkat Mirziyoyev", "Kassym-Jomart Tokayev"}
+
+
+# ---- attack perpetrators and targets -----------------------------------------------------
+def test_a_group_inside_the_subject_phrase_claimed_it(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A car bomb killed eight people in Gao on Sunday.",
+               "The al-Qaeda-affiliated JNIM group claimed responsibility for the attack.", published=TUE)
+    [a] = events(art, "attack")
+    assert a.perpetrators == ["JNIM"] and not a.blamed
+
+
+def test_a_backer_named_in_a_modifier_is_neither_claimed_nor_blamed(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A drone struck a fuel depot in Marib on Sunday, killing three guards.",
+               "Officials blamed the Iran-backed Hezbollah militia for the strike.", published=TUE)
+    [a] = events(art, "attack")
+    assert a.blamed == ["Hezbollah"]
+    assert "Iran" not in a.perpetrators + a.blamed
+
+
+def test_an_attack_target_is_a_noun_never_a_day(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The attack on Thursday targeted a police station in Quetta, killing four officers.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert a.target == "police station"
+    art = read("A suicide bombing on Sunday night at a crowded market in Maiduguri killed nineteen people.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert (a.target, a.killed) == ("market", 19)
+
+
+# ---- meeting hosts -----------------------------------------------------------------------
+def test_who_received_whom_is_the_host(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Senegalese President Bassirou Faye received Malian leader Assimi Goita in Dakar on Monday.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host == "Bassirou Faye"
+    art = read("Malian leader Assimi Goita was welcomed by Senegalese President Bassirou Faye in Dakar on "
+               "Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host == "Bassirou Faye"
+
+
+def test_the_visited_states_leader_is_the_host(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Malian leader Assimi Goita visited Dakar on Monday and met Senegalese President Bassirou Faye.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host == "Bassirou Faye"
+    art = read("During Malian leader Assimi Goita's visit to Dakar, Senegalese President Bassirou Faye and "
+               "Goita held talks on Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host == "Bassirou Faye"
+
+
+def test_no_host_when_the_text_does_not_say(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Senegalese President Bassirou Faye met Malian leader Assimi Goita in Dakar on Monday.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host is None

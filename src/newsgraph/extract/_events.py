@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .._models import Entity, Event, Evidence, Modality, Section
 from ._components import DATES_KEY
-from ._dates import words_to_int
+from ._dates import MONTHS, WEEKDAYS, words_to_int
 from ._gazetteer import load_gazetteer
 from ._lexicon import (
     AGREEMENT_NOUNS,
@@ -119,6 +119,7 @@ class Mention:
     fallback: str | None = None  # the date the context gives when the clause names none
     fallback_local: bool = False  # ... from the sentence or paragraph, not the article's lead
     separate: bool = False  # "also", "separate", "other": a distinct happening
+    host: Entity | None = None  # meetings: who received the others, when the text says so
 
 
 class Reader:
@@ -384,6 +385,80 @@ def modality_of(trigger: Token) -> tuple[Modality, str | None]:
     return "asserted", None
 
 
+_HOSTING = {"receive", "host", "welcome", "greet"}
+
+
+def _entity_in(r: Reader, tokens: list[Token], kinds: tuple[str, ...] = ("person", "state")) -> Entity | None:
+    """The first person (else state) named in ``tokens``, or the person a pronoun there stands for."""
+    for kind in kinds:
+        found = r.ents_in(tokens, kind)
+        if found:
+            return found[0]
+    pron = [x for x in tokens if x.tag_ == "PRP" and x.lower_ in ("he", "she", "him", "her")]
+    if pron:
+        people = r.persons_before(pron[0], [])
+        return people[0] if people else None
+    return None
+
+
+def _visited_state(r: Reader, tokens: list[Token]) -> Entity | None:
+    """The state a destination phrase names: the state itself, or the state whose capital it is."""
+    state = next(iter(r.ents_in(tokens, "state")), None)
+    if state is not None:
+        return state
+    place = next(iter(r.ents_in(tokens, "place")), None)
+    return r.host_state(place) if place is not None else None
+
+
+def _host(r: Reader, t: Token, sent: Span, people: list[Entity]) -> Entity | None:
+    """Who hosted a meeting, only when the text says so.
+
+    "X received/hosted/welcomed Y" and "Y was received by X": X. "Y visited <country or capital>",
+    "Y arrived in <capital>", "during Y's visit to <capital>": the party who leads (or represents) that
+    state, else the state. "during Y's visit" with one other party: that party. Otherwise None.
+    """
+    if t.pos_ == "VERB" and t.lemma_ in _HOSTING:
+        agent = [g for c in t.children if c.dep_ == "agent" for g in c.subtree]
+        if agent or any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children):
+            host = _entity_in(r, agent) if agent else None
+        else:
+            subj = [g for c in t.children if c.dep_ == "nsubj" for g in c.subtree]
+            host = _entity_in(r, subj)
+        if host is not None and (host.kind == "state" or any(host is p for p in people)):
+            return host
+        return None
+    guest: Entity | None = None
+    dest: Entity | None = None
+    said = False
+    for x in sent:
+        if x.lemma_ in ("visit", "trip", "tour") and x.pos_ == "NOUN":
+            owner = [g for c in x.children if c.dep_ == "poss" for g in c.subtree]
+            to = [g for c in x.children if c.dep_ == "prep" and c.lower_ in ("to", "in") for g in c.subtree]
+            if owner:
+                guest, dest, said = _entity_in(r, owner, ("person",)), _visited_state(r, to) if to else None, True
+                break
+        elif x.pos_ == "VERB" and (x.lemma_ == "visit" or x.lemma_ == "arrive" and any(
+                c.dep_ == "prep" and c.lower_ == "in" for c in x.children)):
+            subj = [g for c in x.children if c.dep_ == "nsubj" for g in c.subtree]
+            if not subj and x.dep_ == "conj":  # "arrived in Tehran and met X": the first verb's subject
+                subj = [g for c in x.head.children if c.dep_ == "nsubj" for g in c.subtree]
+            where = [g for c in x.children if c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "in"
+                     for g in c.subtree]
+            dest = _visited_state(r, where)
+            if subj and dest is not None:
+                guest, said = _entity_in(r, subj, ("person",)), True
+                break
+    if not said or guest is None or not any(guest is p for p in people):
+        return None
+    others = [p for p in people if p is not guest]
+    if dest is not None:
+        if dest is r.role_state(guest):
+            return None  # coming home is no visit
+        leaders = [p for p in others if r.role_state(p) is dest]
+        return leaders[0] if len(leaders) == 1 else dest
+    return others[0] if len(others) == 1 else None
+
+
 def _is_meeting_trigger(t: Token) -> bool:
     if t.lemma_ in MEETING_VERBS and t.pos_ == "VERB":
         return True
@@ -431,18 +506,100 @@ def _is_agreement_trigger(t: Token) -> bool:
     return False
 
 
-_ABOUT_RX = re.compile(r"\b(?:on|for|covering|in the fields? of|in)\s+((?:[a-z-]+(?:, | and | )?){1,8}?)"
-                       r"(?: sectors?| fields?| cooperation|[.,;]|$)")
+_TOPIC_PREPS = {"on", "for", "about", "over", "concerning", "regarding", "covering", "in"}
+_TOPIC_VERBS = {"cover", "concern", "regard", "address", "involve", "boost", "expand", "deepen", "strengthen",
+                "promote", "enhance", "develop", "establish"}
+#: Nouns that frame a topic rather than name one: "cooperation in energy", "the oil and gas sectors".
+_TOPIC_FRAMES = {"cooperation", "collaboration", "partnership", "relations", "ties", "sector", "field", "area",
+                 "domain", "sphere", "issue", "matter", "understanding", "exchange", "exchanges", "development",
+                 "investment", "investments", "project", "projects", "front", "fronts"}
+_NOT_TOPICS = {"day", "week", "month", "year", "time", "behalf", "basis", "sidelines", "occasion", "part", "side",
+               "sides", "country", "countries", "state", "states", "nation", "nations", "government", "visit",
+               "trip", "capital", "city", "ceremony", "way", "number", "range", "total", "term", "terms"}
 
 
-def _topics(sent: str) -> list[str]:
-    m = re.search(r"(?:in|on) the ((?:[a-z-]+,? )+and [a-z-]+) (?:sectors?|fields?|areas?)", sent)
-    if m:
-        return [t.strip() for t in re.split(r",\s*|\s+and\s+", m.group(1)) if t.strip()]
-    m = re.search(r"\b(?:on|covering)\s+((?:(?!in |at |on |with |for |by |to |and |the )[a-z-]+ ?){1,4})", sent)
-    if m:
-        return [m.group(1).strip()]
-    return []
+def _is_time_word(tok: Token) -> bool:
+    low = tok.lower_
+    return tok.ent_type_ in ("DATE", "TIME") or low in WEEKDAYS or low in MONTHS or low in (
+        "today", "yesterday", "tomorrow", "morning", "evening", "night", "afternoon")
+
+
+def _topic_heads(r: Reader, noun: Token, depth: int = 0) -> list[Token]:
+    """The nouns a topic phrase names: "cooperation in energy, trade and security" -> energy, trade,
+    security; "the petroleum, petrochemical and defense sectors" -> their modifiers."""
+    if depth > 3 or noun.pos_ not in ("NOUN", "PROPN", "ADJ") or _is_time_word(noun):
+        return []
+    out: list[Token] = []
+    for item in [noun] + [c for c in noun.conjuncts if c.i > noun.i]:
+        if _is_time_word(item) or r.by_token.get(item.i) is not None or item.like_num:
+            continue
+        lemma = item.lemma_.lower()
+        if lemma in _TOPIC_FRAMES or item.lower_ in _TOPIC_FRAMES:
+            inner = [g for c in item.children if c.dep_ == "prep" and c.lower_ in ("in", "on", "of", "for")
+                     for g in c.children if g.dep_ == "pobj"]
+            mods = [c for c in item.children if c.dep_ in ("amod", "compound", "nmod") and not _is_time_word(c)
+                    and c.lower_ not in ("bilateral", "mutual", "joint", "economic", "strategic", "further",
+                                         "new", "closer", "comprehensive", "various", "several")]
+            for g in inner:
+                out += _topic_heads(r, g, depth + 1)
+            for c in mods:
+                if r.by_token.get(c.i) is None:
+                    out += [c] + [x for x in c.conjuncts if x.i > c.i and r.by_token.get(x.i) is None]
+            continue
+        if lemma in _NOT_TOPICS or item.pos_ == "ADJ" and item.dep_ not in ("amod", "conj"):
+            continue
+        out.append(item)
+    return out
+
+
+def _topic_text(tok: Token) -> str:
+    """A topic noun with the words that make it specific ("water sharing", "counter-terrorism")."""
+    mods = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i and not _is_time_word(c)]
+    start = min([tok.i] + [m.i for m in mods if all(x.i in {m.i for m in mods} or x.i == tok.i
+                                                      for x in tok.doc[m.i:tok.i])])
+    return tok.doc[start:tok.i + 1].text.lower()
+
+
+def _topics(r: Reader, t: Token) -> list[str]:
+    """What an agreement is about: the nouns of its "on/for/covering ..." phrases, never a date or a party.
+
+    The phrases are read off the agreement noun ("a deal on fisheries"), and off the signing verb
+    ("signed an agreement on Wednesday on energy"), where the parser often hangs them."""
+    docs = [t] if t.pos_ in ("NOUN", "PROPN") else [
+        x for x in t.subtree if x.lemma_.lower() in AGREEMENT_NOUNS or x.lower_ in AGREEMENT_NOUNS]
+    holders = docs + ([t] if t.pos_ == "VERB" else [])
+    heads: list[Token] = []
+    for h in holders:
+        is_doc = h in docs
+        for c in h.children:
+            low = c.lower_
+            if c.i < h.i and c.dep_ == "prep":
+                continue  # "On a visit to Tehran, X signed": circumstances, not the subject matter
+            if c.dep_ == "prep" and low in _TOPIC_PREPS and (low != "in" or is_doc):
+                heads += [g for g in c.children if g.dep_ == "pobj"]
+            elif c.dep_ in ("acl", "advcl", "xcomp", "relcl") and c.lemma_ in _TOPIC_VERBS:
+                heads += [g for g in c.children if g.dep_ in ("dobj", "pobj")]
+            elif c.dep_ == "prep" and low in ("of",) and is_doc and h.lemma_.lower() in ("memorandum", "mou"):
+                heads += [g for x in c.children if x.dep_ == "pobj" for g in x.children
+                          if g.dep_ == "prep" and g.lower_ in _TOPIC_PREPS for g in g.children if g.dep_ == "pobj"]
+            elif c.dep_ in ("compound", "amod") and is_doc and h.pos_ == "NOUN" and c.pos_ == "NOUN" \
+                    and r.by_token.get(c.i) is None and not _is_time_word(c) and c.lemma_ not in _NOT_TOPICS:
+                heads.append(c)  # "a trade deal", "a security pact"
+    out: list[str] = []
+    for tries in (heads, None):
+        if tries is None:
+            # "a pact which he said opened fronts for cooperation in the oil and gas sectors": a frame
+            # noun further down the agreement's own clause
+            tries = [x for x in t.subtree if x.i > t.i and x.lemma_.lower() in (
+                "cooperation", "collaboration", "sector", "field", "area")]
+        for head in tries:
+            for tok in _topic_heads(r, head):
+                text = _topic_text(tok)
+                if text and text not in out:
+                    out.append(text)
+        if out:
+            break
+    return out
 
 
 def read_sentence(r: Reader, sent: Span) -> list[Mention]:
@@ -598,6 +755,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             return None
         if m.modality == "asserted":
             r.last_pair = people[:2]
+        m.host = _host(r, t, sent, people)
         return m
     if typ == "agreement":
         inside = {x.i for x in anchor.subtree}
@@ -636,7 +794,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         dur = re.search(r"\b(\d+|[a-z]+)-year\b", low)
         if dur:
             m.duration = words_to_int(dur.group(1))
-        m.topics = _topics(low)
+        m.topics = _topics(r, t)
         return m
     # attack
     if re.search(r"\b(crash|accident)\b", low) and not re.search(r"\battack|strike|bomb", low):
@@ -653,11 +811,42 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
     if m.killed is None and m.injured is None and m.place is None and not m.perpetrators \
             and not m.blamed and not m.date_in_sentence:
         return None
-    obj = [c for c in t.children if c.dep_ in ("dobj", "pobj")] + [
-        g for c in t.children if c.lower_ in ("on", "at") for g in c.children if g.dep_ == "pobj"]
-    if obj and obj[0].tag_ != "PRP":  # "blew himself up" has no target
-        m.target = " ".join(x.text for x in obj[0].subtree)[:120]
+    m.target = _target(r, t)
     return m
+
+
+_VICTIM_NOUNS = {"people", "person", "civilian", "soldier", "troop", "officer", "policeman", "worshipper",
+                 "passenger", "child", "woman", "man", "member", "other", "fighter", "militant", "pilgrim"}
+
+
+def _target(r: Reader, t: Token) -> str | None:
+    """What an attack hit, as a nominal head ("hotel", "police station"): never a date, a pronoun,
+    a party or the victims a kill verb counts."""
+    verbs = [t]
+    if t.dep_ in ("nsubj", "nsubjpass") and t.head.lemma_ in ("target", "hit", "strike", "attack", "destroy",
+                                                                  "damage"):
+        verbs.append(t.head)  # "the attack on Thursday targeted a police station"
+    cands: list[Token] = []
+    for v in verbs:
+        for c in v.children:
+            if c.dep_ == "dobj" and v.pos_ == "VERB" and v.lemma_ not in ("kill", "massacre", "assassinate", "blow"):
+                cands.append(c)
+            elif c.dep_ == "prep" and c.lower_ in ("on", "at", "against", "inside", "outside", "near"):
+                cands += [g for g in c.children if g.dep_ == "pobj"]
+    for c in cands:
+        if c.tag_ in ("PRP", "CD") or c.pos_ not in ("NOUN", "PROPN") or _is_time_word(c) \
+                or any(d.start <= c.i < d.end for d in r.dates) or c.lemma_.lower() in _VICTIM_NOUNS:
+            continue
+        e = r.by_token.get(c.i)
+        if e is not None and e.kind in ("person", "state", "organization"):
+            continue
+        if e is not None:  # a named site ("the Serena Hotel")
+            return e.name
+        mods = [x for x in c.children if x.dep_ == "compound" and x.i < c.i and r.by_token.get(x.i) is None
+                and not _is_time_word(x)]
+        start = min([c.i] + [x.i for x in mods])
+        return c.doc[start:c.i + 1].text.lower()
+    return None
 
 
 _LOCATIVE_PREPS = {"in", "into", "across", "near", "inside", "throughout", "from", "to", "of"}
@@ -751,23 +940,55 @@ def _states_before(r: Reader, tok: Token) -> list[Entity]:
     return out
 
 
+def _np_head(tok: Token) -> Token:
+    """The head of the noun phrase a name sits in: "the al-Shabaab group" -> "group"."""
+    x = tok
+    for _ in range(4):
+        if x.dep_ in ("compound", "flat", "nmod", "appos") and x.head.i != x.i and x.head.pos_ in ("NOUN", "PROPN"):
+            x = x.head
+        else:
+            break
+    return x
+
+
+def _in_modifier(tok: Token, e: Entity, r: Reader) -> bool:
+    """A name inside a descriptive modifier ("the Iran-backed militia", "al-Qaeda-linked"): not the actor."""
+    lo, hi = tok.i, tok.i
+    while lo > 0 and r.by_token.get(lo - 1) is e:
+        lo -= 1
+    while hi + 1 < len(tok.doc) and r.by_token.get(hi + 1) is e:
+        hi += 1
+    for x in tok.doc[lo:hi + 1]:
+        h = x.head
+        if not lo <= h.i <= hi and h.dep_ in ("amod", "acl") and h.tag_ in ("VBN", "JJ", "VBG"):
+            return True
+    return False
+
+
 def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[Entity]]:
+    """Who carried out an attack: who claimed it or is its agent; apart from whom others blamed."""
     perps: list[Entity] = []
     blamed: list[Entity] = []
-    low = sent.text.lower()
     for tok in sent:
         e = r.by_token.get(tok.i)
         if e is None or e.kind not in ("state", "organization") or id(e) not in r.kept:
             continue
+        if _in_modifier(tok, e, r):
+            continue
         head = tok.head
+        np = _np_head(tok)  # "the al-Qaeda-linked al-Shabaab group claimed": the group's role is the name's
         # "ISIS claimed responsibility", "claimed by Hamas"
-        if head.lemma_ == "claim" and tok.dep_ in ("nsubj", "pobj", "agent") or (
-                tok.dep_ == "pobj" and head.lower_ == "by" and head.head.lemma_ == "claim"):
+        if (head.lemma_ == "claim" and tok.dep_ in ("nsubj", "pobj", "agent")) or (
+                tok.dep_ == "pobj" and head.lower_ == "by" and head.head.lemma_ == "claim") or (
+                np.i != tok.i and np.head.lemma_ == "claim" and np.dep_ == "nsubj") or (
+                np.i != tok.i and np.dep_ == "pobj" and np.head.lower_ == "by" and np.head.head.lemma_ == "claim"):
             perps.append(e)
-        elif tok.dep_ == "pobj" and head.lower_ == "on" and (head.head.lemma_ == "blame" or any(
-                a.lemma_ == "blame" for a in head.ancestors)):
-            blamed.append(e)
-        elif tok.dep_ == "nsubj" and head.lemma_ == "blame":
+        elif np.dep_ == "pobj" and np.head.lower_ == "on" and (np.head.head.lemma_ == "blame" or any(
+                a.lemma_ == "blame" for a in np.head.ancestors)):
+            blamed.append(e)  # "blamed the attack on ISIS", "was blamed on the group"
+        elif np.dep_ == "dobj" and np.head.lemma_ == "blame" and np.lemma_.lower() not in ATTACK_NOUNS:
+            blamed.append(e)  # "blamed the Houthi militia for the blast"
+        elif (tok.dep_ == "nsubj" or np.dep_ == "nsubj") and np.head.lemma_ == "blame":
             continue
         elif (head.i == t.i and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent", "nmod")) or (
                 head.head.i == t.i and head.dep_ in ("nsubj", "agent") and tok.dep_ in ("amod", "compound", "poss")) or tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
@@ -775,8 +996,6 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
                                                "rebel", "gunman", "fighter", "aircraft", "plane"}
                 and head.dep_ in ("nsubj", "agent") and head.head.i == t.i)):
             perps.append(e)
-    if "blame" in low and not blamed:
-        pass
     return _unique(perps), _unique(blamed)
 
 
@@ -801,6 +1020,9 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     if first.type == "meeting":
         ev.participants = names(max((m.participants for m in ms), key=len))
     ev.signatories = names([p for m in ms for p in m.signatories])
+    if first.type == "meeting":
+        hosts = [m.host for m in ms if m.host is not None]
+        ev.host = hosts[0].name if hosts else None
     ev.perpetrators = names([p for m in ms for p in m.perpetrators])
     ev.blamed = names([p for m in ms for p in m.blamed])
     if not ev.perpetrators and ev.blamed:
