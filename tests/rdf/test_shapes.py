@@ -2,9 +2,12 @@
 
 The fixtures are the hand-made articles' graphs, and the same graphs changed by one SPARQL Update
 that breaks exactly the constraint under test. A violation is pinned to the node shape it comes
-from (sh:sourceShape, or the node shape holding that property shape).
+from (sh:sourceShape, or the node shape holding that property shape). Every fixture runs through
+each registered engine (rudof, pySHACL), which must agree result for result.
 """
 from __future__ import annotations
+
+import importlib.util
 
 import pyoxigraph as ox
 import pytest
@@ -15,7 +18,7 @@ from newsgraph import Article, Event
 from newsgraph.errors import ValidationError
 from newsgraph.rdf import ArticleGraph, article_graph, validate
 from newsgraph.rdf._namespaces import ontology_dir
-from newsgraph.rdf._validate import _shapes, run_shacl
+from newsgraph.rdf._validate import ENGINES, PyShaclEngine, RudofEngine, ShaclOutcome, _shapes, run_shacl
 from newsgraph.store import with_prefixes
 
 NGSH = rdflib.Namespace("https://w3id.org/newsgraph/shapes#")
@@ -76,42 +79,78 @@ def _apply(base: list[ox.Quad], update: str | None) -> list[ox.Quad]:
     return list(store)
 
 
-def _violated_shapes(results: rdflib.Graph) -> set[str]:
-    shapes = _shapes_graph()
-    hit: set[str] = set()
-    for r in results.subjects(RDF.type, SH.ValidationResult):
-        if results.value(r, SH.resultSeverity) != SH.Violation:
-            continue
-        src = results.value(r, SH.sourceShape)
-        owner = next(iter(shapes.subjects(SH.property, src)), src)
-        if isinstance(owner, rdflib.URIRef):
-            hit.add(owner.replace(str(NGSH), ""))
-    return hit
+def _violated_shapes(outcome: ShaclOutcome) -> set[str]:
+    return {s.replace(str(NGSH), "") for s in outcome.violated_shapes()}
 
 
 def _shapes_graph() -> rdflib.Graph:
-    return _shapes()[0]  # the very graph pySHACL ran with: its blank nodes are the property shapes
+    return _shapes()[0]
 
 
+ENGINE_NAMES = [pytest.param(RudofEngine.name, id="rudof",
+                             marks=pytest.mark.skipif(importlib.util.find_spec("pyrudof") is None,
+                                                      reason="pyrudof not installed")),
+                pytest.param(PyShaclEngine.name, id="pyshacl")]
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("shape", sorted(CASES))
-def test_conforming_fixture(shape: str, base_triples: list[ox.Quad]) -> None:
+def test_conforming_fixture(shape: str, engine: str, base_triples: list[ox.Quad]) -> None:
     cls, _bad, good = CASES[shape]
     quads = _apply(base_triples, good)
     store = ox.Store()
     store.extend(quads)
     assert bool(store.query(with_prefixes(f"ASK {{ ?x a {cls} }}"))), f"fixture has no {cls} to test {shape} on"
-    violations, _w, text, results = run_shacl(quads)
-    assert shape not in _violated_shapes(results), text
+    violations, _w, text, outcome = run_shacl(quads, engine=engine)
+    assert shape not in _violated_shapes(outcome), text
     assert violations == 0, text
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("shape", sorted(CASES))
-def test_violating_fixture(shape: str, base_triples: list[ox.Quad]) -> None:
+def test_violating_fixture(shape: str, engine: str, base_triples: list[ox.Quad]) -> None:
     _cls, bad, _good = CASES[shape]
     quads = _apply(base_triples, bad)
-    violations, _w, text, results = run_shacl(quads)
+    violations, _w, text, outcome = run_shacl(quads, engine=engine)
     assert violations > 0
-    assert shape in _violated_shapes(results), text
+    assert shape in _violated_shapes(outcome), text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyrudof") is None, reason="pyrudof not installed")
+@pytest.mark.parametrize("shape", sorted(CASES))
+def test_engines_agree(shape: str, base_triples: list[ox.Quad]) -> None:
+    """Same results (severity, node shape, focus node, path) from both engines, on both fixtures."""
+    _cls, bad, good = CASES[shape]
+    for update in (bad, good):
+        quads = _apply(base_triples, update)
+        got = {name: sorted((r.severity, r.shape, r.focus, r.path or "") for r in run_shacl(quads, engine=name)[3].results)
+               for name in ENGINES}
+        assert got[RudofEngine.name] == got[PyShaclEngine.name]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyrudof") is None, reason="pyrudof not installed")
+def test_rudof_reads_named_graph_quads_as_one_data_graph_and_is_thread_safe(base_triples: list[ox.Quad]) -> None:
+    """Article graphs arrive as quads in two named graphs (article, entities); rudof checks them as one
+    data graph, like pySHACL. Prefect runs map tasks in threads: each thread has its own session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ngtest_rdf_articles import agreement_article, attack_article, meeting_article
+
+    graphs = [article_graph(build(), extracted_at=EXTRACTED_AT) for build in (meeting_article, attack_article,
+                                                                                agreement_article)]
+    quads = [q for g in graphs for q in (*g.quads, *g.entity_quads)]
+    want = sorted((r.severity, r.shape, r.focus) for r in run_shacl(quads, engine=PyShaclEngine.name)[3].results)
+    bad = _apply(base_triples, CASES["EvidenceShape"][1])
+    want_bad = run_shacl(bad, engine=PyShaclEngine.name)[0]
+
+    def both(_: int) -> tuple[list[tuple[str, str, str]], int]:
+        got = run_shacl(quads, engine=RudofEngine.name)[3].results
+        return sorted((r.severity, r.shape, r.focus) for r in got), run_shacl(bad, engine=RudofEngine.name)[0]
+
+    with ThreadPoolExecutor(4) as pool:
+        for got, got_bad in pool.map(both, range(16)):
+            assert got == want
+            assert got_bad == want_bad > 0
 
 
 def test_every_class_of_the_ontology_has_a_shape() -> None:
@@ -129,21 +168,24 @@ def test_shapes_file_is_valid_shacl() -> None:
     assert conforms, text
 
 
-def test_validation_error_names_the_article_and_keeps_the_report(meeting: Article) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_validation_error_names_the_article_and_keeps_the_report(meeting: Article, engine: str) -> None:
     meeting.events[0].evidence[0].confidence = 3.0
     g = article_graph(meeting, extracted_at=EXTRACTED_AT)
     with pytest.raises(ValidationError) as err:
-        validate(g)
+        validate(g, engine=engine)
     assert err.value.article_id == meeting.id
     assert meeting.id in str(err.value)
     assert "EvidenceShape" in err.value.report and "evidence/0" in err.value.report
     assert g.report is None and g.report_quads == []
 
 
-def test_warnings_pass_the_gate_and_are_kept_as_provenance(meeting: Article) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_warnings_pass_the_gate_and_are_kept_as_provenance(meeting: Article, engine: str) -> None:
     meeting.events.append(Event(type="meeting", participants=["Nicolas Maduro"], date="2023-02-03"))  # 1 party, no evidence
     g = article_graph(meeting, extracted_at=EXTRACTED_AT)
-    report = validate(g)
+    report = validate(g, engine=engine)
+    assert report.engine == engine
     assert report.conforms and report.violations == 0 and report.warnings >= 2
     store = ox.Store()
     store.extend(g.graph_quads())
