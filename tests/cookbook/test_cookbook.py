@@ -256,7 +256,7 @@ def _gold_events_of(name: str) -> set[tuple[str, str]]:
 
 
 def test_events_of_erdogan(embedded) -> None:
-    rows = embedded("events-of-person.rq", {"wd:Q57413": f"wd:{ERDOGAN}"})
+    rows = embedded("events-of-person.rq", {"wd:Q58132": f"wd:{ERDOGAN}"})
     got = {(r["type"], r["date"]) for r in rows}
     gold = _gold_events_of("Recep Tayyip Erdoğan")
     assert ("Meeting", "2025-02-04") in gold and ("Agreement", "2019-10-22") in gold
@@ -267,16 +267,17 @@ def test_events_of_erdogan(embedded) -> None:
 
 
 def test_events_of_maduro(embedded) -> None:
-    rows = embedded("events-of-person.rq", {"wd:Q57413": f"wd:{MADURO}"})
+    rows = embedded("events-of-person.rq")  # the default parameter is Maduro
     got = {(r["type"], r["date"], r["role"]) for r in rows}
     assert ("Meeting", "2023-02-03", "participant") in got, rows
     assert ("Agreement", "2022-06", "signatory") in got, rows
     assert {(t, d) for t, d, _ in got} == _gold_events_of("Nicolás Maduro")
 
 
-@pytest.mark.xfail(strict=True, reason="queries/events-of-person.rq: its default wd:Q57413 is Alassane Ouattara, "
-                   "not Nicolás Maduro (wd:Q58132, as gold and the Wikidata subset have it)")
 def test_events_of_person_as_shipped(embedded) -> None:
+    # the default is Nicolás Maduro, wd:Q58132 as gold and the Wikidata subset have it (it was
+    # wd:Q57413, Alassane Ouattara)
+    assert f"wd:{MADURO}" in (QUERIES / "events-of-person.rq").read_text(encoding="utf-8")
     assert ("Meeting", "2023-02-03") in {(r["type"], r["date"]) for r in embedded("events-of-person.rq")}
 
 
@@ -394,7 +395,7 @@ def test_provenance_of_events(embedded) -> None:
 # ---------------------------------------------------------------------------------------------
 
 CASES = [(q, None) for q in sorted(p.name for p in QUERIES.glob("*.rq"))] + [
-    ("events-of-person.rq", {"wd:Q57413": f"wd:{ERDOGAN}"}),
+    ("events-of-person.rq", {"wd:Q58132": f"wd:{ERDOGAN}"}),
     ("meetings-between-states.rq", {"wd:Q717 wd:Q794": f"wd:{RUSSIA} wd:{TURKIYE}"}),
 ]
 
@@ -403,6 +404,6 @@ CASES = [(q, None) for q in sorted(p.name for p in QUERIES.glob("*.rq"))] + [
 @pytest.mark.parametrize(("name", "subs"), CASES, ids=[c[0] + ("+param" if c[1] else "") for c in CASES])
 def test_server_answers_the_same(name: str, subs: dict[str, str] | None, embedded, served) -> None:
     local = embedded(name, subs)
-    # empty only where an xfail above says why (no host/guest roles; the shipped default QID)
-    assert local or (name in {"visits-hosted-by-state.rq", "events-of-person.rq"} and not subs)
+    # empty only where an xfail above says why (no host/guest roles)
+    assert local or (name == "visits-hosted-by-state.rq" and not subs)
     assert served(name, subs) == local
