@@ -118,3 +118,45 @@ def test_a_lone_name_the_model_mislabels_is_still_the_person(read) -> None:  # t
                "The accord was signed by Ruto and Abiy in Nairobi on Monday.")
     assert [m.text for m in person(art, "Abiy Ahmed").mentions][-1] == "Abiy"
     assert [m.text for m in person(art, "William Ruto").mentions][-1] == "Ruto"
+
+
+def test_two_names_the_model_ran_together_are_two_people(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Kyrgyz President Sadyr Japarov hosted Tajik President Emomali Rahmon on Thursday.",
+               "The treaty was signed by Sadyr Japarov and Emomali Rahmon in Bishkek.",
+               "Uzbek President Shavkat Mirziyoyev is expected to join Japarov and Rahmon in Khujand later this month.")
+    assert {"Sadyr Japarov", "Emomali Rahmon", "Shavkat Mirziyoyev"} == names(art, "person")
+    assert not names(art, "organization")
+    assert "Khujand" in names(art, "place")
+
+
+def test_an_untagged_given_name_before_a_person_is_part_of_the_name(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Nigerian President Bola Tinubu met Chadian President Mahamat Idriss Deby in Abuja on Friday.")
+    assert {"Bola Tinubu", "Mahamat Idriss Deby"} == names(art, "person")
+
+
+def test_an_acronym_in_brackets_names_the_same_body(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Police blamed the Islamic Movement of Somalia (IMS) for the blast.",
+               "The IMS has not commented.")
+    [org] = [e for e in art.entities if e.kind == "organization"]
+    assert org.name == "Islamic Movement of Somalia"
+    assert org.surface_forms() == ["Islamic Movement of Somalia", "IMS"]
+
+
+def test_buildings_and_landforms_the_model_calls_bodies_are_places(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Anthony Albanese met Prabowo Subianto at Parliament House in Canberra on Tuesday.",
+               "They pledged to protect the Amazon rainforest and the port of Lamu.")
+    assert {"Parliament House", "Amazon", "Lamu"} <= names(art, "place")
+    assert not {"Parliament House", "Amazon", "Lamu"} & names(art, "organization")
+
+
+def test_a_group_named_like_a_person_before_a_group_noun_is_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Suicide bombers attacked a market in Konduga on Saturday, killing twelve people.",
+               "Boko Haram jihadists have waged an insurgency in the region since 2009.")
+    assert "Boko Haram" in names(art, "organization")
+    assert "Boko Haram" not in names(art, "person")
+
+
+def test_a_capital_addressed_by_a_government_is_its_state(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Manila accused Beijing of dangerous manoeuvres, and Lima pressed Caracas to hold a fair vote.")
+    assert {"Philippines", "China", "Peru", "Venezuela"} <= names(art, "state")
+    assert not {"Beijing", "Caracas"} & names(art, "place")

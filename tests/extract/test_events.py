@@ -269,3 +269,35 @@ def test_no_host_when_the_text_does_not_say(read) -> None:  # type: ignore[no-un
                published=TUE)
     [m] = events(art, "meeting")
     assert m.host is None
+
+
+def test_the_states_whose_leaders_signed_are_parties(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "The presidents of Kyrgyzstan and Tajikistan signed a border treaty on "
+               "Thursday.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"Kyrgyzstan", "Tajikistan"}
+
+
+def test_the_state_where_a_group_signs_is_not_a_party(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Rebels of the National Liberation Army (ELN) attacked a base on Sunday, killing two soldiers.",
+               "Last June, the ELN and the government signed a ceasefire in Havana, Cuba.", published=TUE)
+    [a] = events(art, "agreement")
+    assert "Cuba" not in a.participants
+    assert "National Liberation Army" in a.participants
+
+
+def test_a_demonym_inside_a_groups_name_is_not_blamed(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Five soldiers were killed on Sunday night when militants ambushed their convoy near Miranshah.",
+               "No group claimed the attack, but Islamabad blamed the Pakistani Taliban, which has stepped up "
+               "attacks on security forces since 2022.", published=TUE)
+    [a] = events(art, "attack")
+    assert a.blamed == ["Pakistani Taliban"]
+    assert (a.killed, a.date) == (5, "2024-03-03")
+
+
+def test_a_relative_date_dates_the_clause_after_it(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Norway and Chile signed two accords on Tuesday.",
+               "The deals were signed by the foreign ministers of the two countries a day after the Chilean "
+               "president arrived in Oslo.", published=TUE)
+    [a] = events(art, "agreement")
+    assert a.date == TUE

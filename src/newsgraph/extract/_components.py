@@ -66,8 +66,9 @@ class StateGazetteer:
             self.site_heads.add("SITE_HEAD", [nlp.make_doc(head)])
 
     def _named_places(self, doc: Doc, ents: list[Span]) -> list[Span]:
-        """ "the port of Odesa", "the town of Jableh": a place the model did not tag."""
-        taken = {t.i for e in ents for t in e}
+        """ "the port of Odesa", "the town of Jableh": a place the model did not tag (or took for a
+        body or a person: "the port of [Lamu]" as ORG)."""
+        taken = {t.i for e in ents if e.label_ not in ("ORG", "PERSON", "NORP") for t in e}
         out = []
         for tok in doc[:-2]:
             if tok.lower_ in _PLACE_NOUNS and doc[tok.i + 1].lower_ == "of":

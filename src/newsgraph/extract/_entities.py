@@ -26,8 +26,10 @@ from ._lexicon import FACILITY_HEADS, HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
 _LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
 _GEO_HEADS = {"valley", "river", "sea", "mountains", "mountain", "desert", "strait", "bay", "gulf", "lake",
+              "rainforest", "forest", "basin", "delta", "coast", "corridor",
               "island", "islands", "peninsula", "plateau", "heights", "strip", "bank", "province", "region"}
-_GROUP_NOUNS = {"rebel", "militant", "fighter", "militia", "movement", "insurgent", "guerrilla", "gunman"}
+_GROUP_NOUNS = {"rebel", "militant", "fighter", "militia", "movement", "insurgent", "guerrilla", "gunman", "jihadist",
+                "jihadi", "extremist", "insurgency", "faction"}
 #: Religious, ethnic and regional words that describe people rather than name a group.
 _DESCRIPTORS = {"Islamist", "Jihadist", "Shiite", "Shia", "Sunni", "Muslim", "Christian", "Jewish", "Arab",
                 "Western", "European", "African", "Asian", "Kurdish", "Druze", "Alawite", "Islamic", "Catholic",
@@ -90,7 +92,17 @@ def is_metonym(span: Span) -> bool:
         return True
     if root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.tag_ == "VBN":
         return True
+    if root.dep_ == "conj" and root.head.dep_ == "dobj":
+        root = root.head
+    if root.dep_ == "dobj" and root.head.lemma_ in _ADDRESSED:
+        return True  # "accused Beijing of ...", "pressed Caracas to ...": a government is addressed
     return False
+
+
+#: Verbs whose object is someone who can be addressed, blamed or persuaded: a capital there is its government.
+_ADDRESSED = {"accuse", "urge", "press", "warn", "criticize", "criticise", "condemn", "blame", "pressure", "sanction",
+              "ask", "thank", "praise", "support", "back", "reassure", "lobby", "threaten", "persuade", "push",
+              "court", "rebuke", "fault", "implore", "encourage", "caution", "tell", "inform", "notify"}
 
 
 def _strip_title(span: Span) -> tuple[Span, list[str]]:
@@ -183,6 +195,15 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             label = "PERSON"  # the model took the title in: "[Sultan Qaboos]", "[Brigadier General X]" as ORG
         if label == "ORG" and all(t.lower_ in TITLE_WORDS | {"of", "for", "the"} and not t.is_upper for t in ent):
             continue  # "State" of "Secretary of State", "Supreme" of "Supreme Leader": a title, not a body
+        nxt_tok = doc[ent.end] if ent.end < len(doc) else None
+        if label in ("ORG", "PERSON") and (
+                (len(ent) >= 2 and ent[-1].lower_ in _VENUE_HEADS - {"office"} and ent[-1].is_title)
+                or (nxt_tok is not None and nxt_tok.lower_ in _GEO_HEADS and nxt_tok.dep_ != "compound"
+                    and ent.root.head.i == nxt_tok.i)):
+            label = "FAC"  # "Parliament House"; "the Amazon rainforest": a place, whatever the model said
+        elif label == "PERSON" and nxt_tok is not None and nxt_tok.lemma_ in _GROUP_NOUNS \
+                and ent.root.head.i == nxt_tok.i:
+            label = "ORG"  # "Boko Haram jihadists": a group named by its members' name
         if label == "PERSON":
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]) or core[-1].lower_ in _NOT_PEOPLE:
@@ -236,8 +257,35 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
+    found += _acronyms(doc, found, sections)
     found = _retype_names(found)
     return found + _bare_surnames(doc, found, sections)
+
+
+def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+    """ "the National Liberation Army (ELN)": the acronym, wherever it recurs, names the same body."""
+    aliases: dict[str, str] = {}
+    for f in found:
+        if f.kind == "organization" and f.token_end + 2 < len(doc) and doc[f.token_end].text == "(" \
+                and doc[f.token_end + 2].text == ")":
+            acr = doc[f.token_end + 1]
+            if acr.is_upper and acr.is_alpha and 2 <= len(acr) <= 8 and len(name_tokens(f.text)) >= 2:
+                aliases[acr.text] = f.name or f.text
+    if not aliases:
+        return []
+    out: list[Found] = []
+    at = {f.token_i: f for f in found}
+    for tok in doc:
+        long = aliases.get(tok.text)
+        if long is None:
+            continue
+        f = at.get(tok.i)
+        if f is not None and f.kind == "organization" and f.token_end == tok.i + 1:
+            f.name = long  # the model found it: it joins the long name
+        elif f is None and not any(g.token_i <= tok.i < max(g.token_end, g.token_i + 1) for g in found):
+            out.append(Found("organization", tok.text, tok.idx, tok.idx + len(tok), section_of(tok.idx, sections),
+                             name=long, token_i=tok.i, token_end=tok.i + 1))
+    return out
 
 
 def _origin_adjective(span: Span) -> bool:
@@ -294,9 +342,49 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
         while ent.label_ == "PERSON" and end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title \
                 and not doc[end].ent_type_ and doc[end].lower_ not in TITLE_WORDS:
             end += 1
-        if end > ent.end:
-            out[k] = Span(doc, ent.start, end, label="PERSON")
-    return out
+        # "President Mahamat [Idriss Deby]": a given name right before a person, tagged as nothing
+        start = ent.start
+        while ent.label_ == "PERSON" and start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].is_title \
+                and not doc[start - 1].ent_type_ and doc[start - 1].lower_.rstrip(".") not in TITLE_WORDS | HONORIFICS \
+                and doc[start - 1].dep_ == "compound":
+            start -= 1
+        if end > ent.end or start < ent.start:
+            out[k] = Span(doc, start, end, label="PERSON")
+    return [part for ent in out for part in _split_coordination(ent)]
+
+
+def _split_coordination(ent: Span) -> list[Span]:
+    """ "[Sadyr Japarov and Emomali Rahmon]", "[Japarov and Rahmon in Khujand]": the small model sometimes
+    takes two names joined by "and" (and a place after "in") as one entity; each is its own."""
+    if ent.label_ not in ("PERSON", "ORG"):
+        return [ent]
+    end = ent.end
+    while end > ent.start + 1 and ent.doc[end - 1].pos_ in ("CCONJ", "ADP"):
+        end -= 1  # "[Gitanas Nauseda and] Edgars Rinkevics"
+    if end < ent.end:
+        ent = Span(ent.doc, ent.start, end, label=ent.label_)
+    if len(ent) < 3:
+        return [ent]
+    cuts = [t for t in ent[1:-1] if t.pos_ == "CCONJ" and t.lower_ == "and"]
+    where = [t for t in ent[1:-1] if t.pos_ == "ADP" and t.lower_ in ("in", "at")]
+    if not cuts:
+        return [ent]
+    place: Span | None = None
+    end = ent.end
+    if where and ent.label_ == "ORG":
+        place = Span(ent.doc, where[0].i + 1, ent.end, label="GPE")
+        end = where[0].i
+    parts: list[Span] = []
+    start = ent.start
+    for c in [c for c in cuts if c.i < end] + [None]:
+        stop = c.i if c is not None else end
+        if stop > start:
+            parts.append(Span(ent.doc, start, stop, label=ent.label_))
+        start = (c.i + 1) if c is not None else end
+    # only names on both sides: "Ministry of Trade and Industry" stays one organization
+    if len(parts) < 2 or not all(all(t.pos_ == "PROPN" and t.is_title for t in p) and len(p) <= 4 for p in parts):
+        return [ent]
+    return parts + ([place] if place is not None and all(t.pos_ == "PROPN" for t in place) else [])
 
 
 def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:

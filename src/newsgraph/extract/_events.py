@@ -37,6 +37,7 @@ from ._lexicon import (
     PHONE_WORDS,
     PLANNED_LEMMAS,
     ROLE_ANAPHORS,
+    ROLE_HEADS,
 )
 
 _TRIGGER_WORDS = (MEETING_VERBS | MEETING_NOUNS | ATTACK_VERBS | ATTACK_NOUNS | AGREEMENT_VERBS | AGREEMENT_NOUNS
@@ -253,7 +254,9 @@ class Reader:
 
     def dates_in(self, tokens: list[Token]) -> list[Span]:
         ids = {t.i for t in tokens}
-        return [d for d in self.dates if d.start in ids]
+        # "stepped up attacks since 2022": the start of a period, not when anything happened
+        return [d for d in self.dates if d.start in ids and not (
+            d.root.dep_ == "pobj" and d.root.head.lower_ in ("since", "until", "till"))]
 
     def date_before(self, tok: Token) -> str | None:
         """The latest date named earlier in the same paragraph."""
@@ -702,6 +705,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         if not dates and t.pos_ == "VERB":
             dates = [d for d in r.dates_in(sent_toks)
                      if _governor(d.root).lemma_ not in _REPORTING and len(d.kb_id_) == 10]
+    # "signed ... a day after X arrived": the relative date dates the arrival, not the signing before it
+    dates = [d for d in dates if not (d[-1].lower_ in ("after", "before") and t.i < d.start)]
     if dates:
         m.date, m.date_in_sentence = dates[0].kb_id_, True
     days = [d for d in r.dates_in(sent_toks) if len(d.kb_id_) == 10 and _governor(d.root).lemma_ not in _SPEECH]
@@ -783,8 +788,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                 st = r.role_state(p)
                 if st is not None and st not in parties:
                     parties.append(st)
-        if len(parties) == 1 and m.place is not None:
-            host = r.host_state(m.place)  # "signed a pact on a visit to Tehran": Iran signed too
+        if len(parties) == 1 and m.place is not None and parties[0].kind == "state":
+            # "signed a pact on a visit to Tehran": Iran signed too; but a group signing "in Havana" signs
+            # with someone else there (the host only mediates)
+            host = r.host_state(m.place)
             if host is not None and host is not parties[0]:
                 parties.append(host)
         m.participants = parties
@@ -855,10 +862,18 @@ _LOCATIVE_PREPS = {"in", "into", "across", "near", "inside", "throughout", "from
 def _locative(tok: Token) -> bool:
     """A state named as a location ("in northeastern Syria"), not as a party."""
     head = tok
-    while head.dep_ in ("compound", "amod", "poss", "case") and head.head.i != head.i:
+    # "in Havana, Cuba", "in Syria and Iraq": an apposition or conjunct shares the phrase's role
+    while head.dep_ in ("compound", "amod", "poss", "case", "conj", "appos") and head.head.i != head.i:
         head = head.head
+    if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.lemma_.lower() in _ACTING_FOR:
+        return False  # "the presidents of Kyrgyzstan and Tajikistan signed": the states act
     return head.dep_ == "pobj" and head.head.lower_ in _LOCATIVE_PREPS and head.head.head.lower_ not in (
         "between", "with")
+
+
+#: Nouns for people or bodies that act for a state: "the leaders of X", "the government of X".
+_ACTING_FOR = ROLE_HEADS | {"government", "delegation", "representative", "official", "leader", "envoy", "head",
+                            "parliament", "authority", "authorities", "people", "army", "military"}
 
 
 def _signers(r: Reader, t: Token) -> list[Entity]:
@@ -975,6 +990,9 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
             continue
         if _in_modifier(tok, e, r):
             continue
+        owner = r.by_token.get(tok.head.i)
+        if e.kind == "state" and owner is not None and owner is not e and owner.kind == "organization":
+            continue  # "the Pakistani Taliban": the demonym is part of the group's name
         head = tok.head
         np = _np_head(tok)  # "the al-Qaeda-linked al-Shabaab group claimed": the group's role is the name's
         # "ISIS claimed responsibility", "claimed by Hamas"
