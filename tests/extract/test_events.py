@@ -301,3 +301,12 @@ def test_a_relative_date_dates_the_clause_after_it(read) -> None:  # type: ignor
                "president arrived in Oslo.", published=TUE)
     [a] = events(art, "agreement")
     assert a.date == TUE
+
+
+def test_putting_signatures_to_a_treaty_is_signing_it(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("French President Emmanuel Macron hosted German Chancellor Olaf Scholz on Tuesday.",
+               "Macron and Scholz put their signatures to the 10-year treaty after talks in Aachen.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.signatories) == {"Emmanuel Macron", "Olaf Scholz"}
+    assert set(a.participants) == {"France", "Germany"}
+    assert a.duration_years == 10

@@ -41,7 +41,7 @@ from ._lexicon import (
 )
 
 _TRIGGER_WORDS = (MEETING_VERBS | MEETING_NOUNS | ATTACK_VERBS | ATTACK_NOUNS | AGREEMENT_VERBS | AGREEMENT_NOUNS
-                  | {"blow", "fire", "meets", "talks", "attacks", "strikes", "bombings", "airstrikes", "bombers",
+                  | {"blow", "fire", "meets", "talks", "signature", "signatures", "attacks", "strikes", "bombings", "airstrikes", "bombers",
                      "gunmen", "blasts", "explosions", "raids", "assaults", "ambushes", "shootings", "massacres"})
 _FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
 _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
@@ -490,7 +490,19 @@ def _is_attack_trigger(t: Token) -> bool:
     return False
 
 
+def _signature_verb(t: Token) -> Token | None:
+    """ "put their signatures to the treaty", "affixed his signature on the accord": the verb that signs."""
+    if t.pos_ != "NOUN" or t.lemma_.lower() != "signature" or t.dep_ != "dobj" or t.head.pos_ != "VERB":
+        return None
+    preps = [c for c in list(t.children) + list(t.head.children) if c.dep_ == "prep" and c.lower_ in ("to", "on")]
+    if any(x.lemma_.lower() in AGREEMENT_NOUNS or x.lower_ in AGREEMENT_NOUNS for c in preps for x in c.subtree):
+        return t.head
+    return None
+
+
 def _is_agreement_trigger(t: Token) -> bool:
+    if _signature_verb(t) is not None:
+        return True
     if t.pos_ == "VERB" and t.lemma_ in ("sign", "conclude", "ink"):
         near = list(t.subtree) + [c for c in t.head.children] if t.dep_ == "relcl" else list(t.subtree)
         if t.dep_ == "relcl":
@@ -767,7 +779,8 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         scope = local + [x for x in clause if x.i not in inside]
         people = r.ents_in(scope, "person")
         people += r.resolve_anaphors(scope, people, plural=True)
-        signers = _signers(r, t) if t.lemma_ in ("sign", "ink") else []
+        signing = _signature_verb(t)
+        signers = _signers(r, t) if t.lemma_ in ("sign", "ink") else _signers(r, signing) if signing else []
         party_toks = [x for x in scope if not _locative(x)]
         # "signed agreements establishing relations with the UAE and Bahrain": the document's counterparts
         party_toks += [y for c in t.children if c.dep_ in ("dobj", "nsubjpass") for x in c.subtree
