@@ -115,8 +115,6 @@ def test_who_met_whom_contradicts_no_gold_count(embedded) -> None:
 # visits-hosted-by-state.rq
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="extraction miss: no meeting gets ng:host/ng:guest roles (seed-000: "
-                   "'Maduro received Abdollahian', a-019 'Trump welcomes Erdogan'), so the query is empty")
 def test_visits_hosted_by_venezuela(embedded) -> None:
     rows = embedded("visits-hosted-by-state.rq")
     assert any(r["guestState"] == WD + "Q794" and int(r["visits"]) >= 1 for r in rows), rows
@@ -233,8 +231,6 @@ def test_agreements_of_iran_key_facts(embedded) -> None:
     assert gold <= {(r["date"], r["partners"]) for r in rows}, rows
 
 
-@pytest.mark.xfail(strict=True, reason="extraction misses: weekday words read as topics ('wednesday', 'friday' "
-                   "for b-007's Iraq and Russia agreements) and Putin/Pezeshkian not read as signatories")
 def test_agreements_of_iran_matches_gold(embedded) -> None:
     gold_topics = {t.lower() for _, e in gold_events("agreement") if "Iran" in e["participants"]
                    for t in e.get("topics") or []}
