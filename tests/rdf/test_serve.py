@@ -1,9 +1,15 @@
 """The read-only endpoint, end to end: SPARQLWrapper and plain HTTP (JSON, CSV, TSV, Turtle by
-Accept header), the query UI, and updates refused - over an embedded store and over a store server."""
+Accept header), the query UI, and updates refused - over an embedded store and over a store server.
+Over a store server the endpoint serves a read replica of it: the replica follows the store server
+(on demand, periodically, and right after a write when the store's folder is watched), says how
+old its data is, and goes on serving when the store server is down."""
 from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +56,46 @@ def endpoint(request: pytest.FixtureRequest, loaded_dir: Path) -> Iterator[ReadO
         _load(settings)
     with make_server(settings, port=free_port(), timeout_s=10) as ep:
         yield ep
+
+
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+
+def headlines(url: str) -> list[str]:
+    r = requests.get(url + "/query", params={"query": Q}, headers=JSON_RESULTS, timeout=30)
+    assert r.status_code == 200, r.text
+    return [b["h"]["value"] for b in r.json()["results"]["bindings"]]
+
+
+@pytest.fixture
+def store_server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+    """A fresh writable `oxigraph serve` (as `deploy up` runs it): its URL, its folder, its process."""
+    exe = shutil.which("oxigraph")
+    if exe is None:
+        pytest.skip("the oxigraph server command is not installed")
+    location, port = tmp_path / "store-server", free_port()
+    proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.05)
+        with open_store(Settings(data_dir=tmp_path, store=url)) as s:
+            s.publish([article_graph(arts.meeting_article(), extracted_at=EXTRACTED_AT)])
+        yield url, location, proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def write_more(url: str, tmp_path: Path) -> None:
+    """What an ingest does: two more articles into the store server."""
+    with open_store(Settings(data_dir=tmp_path, store=url)) as s:
+        s.publish([article_graph(a, extracted_at=EXTRACTED_AT) for a in (arts.attack_article(), arts.agreement_article())])
 
 
 def test_sparqlwrapper_json(endpoint: ReadOnlyEndpoint) -> None:
@@ -101,6 +147,7 @@ def test_updates_are_refused(endpoint: ReadOnlyEndpoint, how: str) -> None:
         "delete": lambda: requests.delete(url + "/store?default"),
     }[how]()
     assert r.status_code == 403
+    endpoint.refresh()  # over a store server: a fresh replica, so a write that got through would show
     ask = requests.get(url + "/query", params={"query": "ASK { <http://example.org/a> ?p ?o }"},
                        headers={"Accept": "application/sparql-results+json"})
     assert ask.json()["boolean"] is False
@@ -169,3 +216,73 @@ def test_refused_writes_keep_a_kept_alive_connection_in_step(endpoint: ReadOnlyE
     resp = conn.getresponse()
     assert resp.status == 200 and b"true" in resp.read()
     conn.close()
+
+
+def test_answers_say_how_old_their_data_is(endpoint: ReadOnlyEndpoint) -> None:
+    r = requests.get(endpoint.url + "/query", params={"query": "ASK {}"}, headers=JSON_RESULTS)
+    assert r.status_code == 200 and time.strptime(r.headers["Newsgraph-Data-As-Of"], "%Y-%m-%dT%H:%M:%SZ")
+    status = requests.get(endpoint.url + "/replica").json()
+    assert status["data_as_of"] == r.headers["Newsgraph-Data-As-Of"] and status["age_s"] >= 0
+
+
+def test_the_replica_serves_what_the_store_server_had_and_follows_it_on_refresh(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    url, _, _ = store_server
+    settings = Settings(data_dir=tmp_path / "endpoint", store=url, replica_refresh=0)  # on demand only
+    with make_server(settings, port=free_port()) as ep:
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]
+        first = requests.get(ep.url + "/replica").json()["data_as_of"]
+        write_more(url, tmp_path)
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]  # a snapshot: not yet
+        time.sleep(1.1)  # the as-of time has a resolution of one second
+        ep.refresh()
+        assert headlines(ep.url) == HEADLINES
+        r = requests.get(ep.url + "/query", params={"query": "ASK {}"}, headers=JSON_RESULTS)
+        assert r.headers["Newsgraph-Data-As-Of"] > first
+
+
+def test_a_watched_store_is_seen_by_the_next_query_after_a_write(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    """The deployed set-up (`deploy up` sets NEWSGRAPH_REPLICA_WATCH to the store server's folder): a
+    query right after an ingest wrote waits for a fresh snapshot (a small store refreshes in well
+    under a second) and sees the new articles."""
+    url, location, _ = store_server
+    settings = Settings(data_dir=tmp_path / "endpoint", store=url, replica_refresh=0, replica_watch=str(location))
+    with make_server(settings, port=free_port()) as ep:
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]
+        write_more(url, tmp_path)
+        assert headlines(ep.url) == HEADLINES
+
+
+def test_the_replica_is_refreshed_periodically(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    url, _, _ = store_server
+    with make_server(Settings(data_dir=tmp_path / "endpoint", store=url, replica_refresh=1), port=free_port()) as ep:
+        write_more(url, tmp_path)
+        deadline = time.monotonic() + 30
+        while headlines(ep.url) != HEADLINES and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert headlines(ep.url) == HEADLINES
+
+
+def test_the_endpoint_goes_on_when_the_store_server_is_down(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    """The replica is the endpoint's own: with the store server gone, queries still answer from the
+    last snapshot, and /replica says the refresh failed."""
+    url, _, proc = store_server
+    with make_server(Settings(data_dir=tmp_path / "endpoint", store=url, replica_refresh=0), port=free_port()) as ep:
+        proc.kill()
+        proc.wait()
+        with pytest.raises(LoadError):
+            ep.refresh()
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]
+        assert "failed" in requests.get(ep.url + "/replica").json()["last_error"]
+
+
+def test_one_replica_folder_per_endpoint(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    url, _, _ = store_server
+    settings = Settings(data_dir=tmp_path / "endpoint", store=url)
+    with make_server(settings, port=free_port()), pytest.raises(LoadError, match="NEWSGRAPH_REPLICA_DIR"):
+        make_server(settings, port=free_port())
+    assert [p.name for p in (tmp_path / "endpoint" / "replica").iterdir()] == [".lock"]  # snapshots removed
