@@ -14,8 +14,9 @@ The parts (docs/deploy.md draws them):
     prefect    ``prefect server start`` (API + UI) on 127.0.0.1.
     store      ``oxigraph serve``: the one writable store server; every flow run writes through it
                (NEWSGRAPH_STORE=http://127.0.0.1:<port>), so any number of workers can load at once.
-    endpoint   ``newsgraph serve``: the researcher-facing, query-only SPARQL endpoint, reading
-               through the store server.
+    endpoint   ``newsgraph serve``: the researcher-facing, query-only SPARQL endpoint. It queries its
+               own read replica of the store server (refreshed right after the store's folder
+               changes), never the store server itself, so no public query runs where the ETL writes.
     worker-N   ``prefect worker start --pool process``: pull flow runs from the ``process`` pool.
 
 Every process runs in its own session (so its whole process group can be signalled) with its
@@ -470,11 +471,17 @@ def start_store(plan: ServicePlan) -> subprocess.Popen[bytes]:
 
 
 def start_endpoint(plan: ServicePlan) -> subprocess.Popen[bytes]:
-    """The public, query-only SPARQL endpoint (``newsgraph serve``), reading through the store server."""
+    """The public, query-only SPARQL endpoint (``newsgraph serve``) over a read replica of the store
+    server (``<data dir>/replica``), watching the store's folder so a write is seen at once."""
+    from .settings import load_settings
+
     env = plan.newsgraph_env()
+    if "NEWSGRAPH_REPLICA_WATCH" not in os.environ:  # the store server's folder (start_store), on this machine
+        env["NEWSGRAPH_REPLICA_WATCH"] = str(load_settings({"NEWSGRAPH_DATA_DIR": str(plan.data_dir)}).store_dir)
     proc = start_process(plan, "endpoint", [sys.executable, "-m", "newsgraph.cli", "serve", "--host", plan.host,
                                             "--port", str(plan.endpoint_port)], env=env)
-    wait_http(f"http://{plan.host}:{plan.endpoint_port}/", timeout=60, proc=proc, log=plan.logs / "endpoint.log")
+    # it listens once the first snapshot of the store is loaded: seconds, minutes for a large store
+    wait_http(f"http://{plan.host}:{plan.endpoint_port}/", timeout=600, proc=proc, log=plan.logs / "endpoint.log")
     return proc
 
 
