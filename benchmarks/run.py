@@ -256,17 +256,28 @@ def child_map(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_load(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
-    from newsgraph.pipeline import load_graphs
+    """load_graphs as the flow calls it: inside one store_writer (the store opened once), a batch a
+    call, the store's size counted once at the end; opening, closing and counting are timed."""
+    from newsgraph.pipeline import load_graphs, store_writer
 
     shutil.rmtree(work / "load-data", ignore_errors=True)
     settings = _settings(work / "load-data", linking=False)
     t, n, written, size = Timer(), 0, 0, 0
-    for packed in _read_stream(work / "graphs.pkl"):
-        graphs = _unpack_graphs(packed)
+    with t:
+        writer = store_writer(settings)
+        store = writer.__enter__()
+    try:
+        for packed in _read_stream(work / "graphs.pkl"):
+            graphs = _unpack_graphs(packed)
+            with t:
+                w, _ = load_graphs(settings, graphs, count=False)
+            written += w
+            n += len(graphs)
         with t:
-            w, size = load_graphs(settings, graphs)
-        written += w
-        n += len(graphs)
+            size = store.count()
+    finally:
+        with t:
+            writer.__exit__(None, None, None)
     return {"articles": n, "seconds": t.seconds, "detail": {"quads_written": written, "store_quads": size}}
 
 

@@ -7,16 +7,22 @@ Each function has one job and a stated contract; the CLI and the Prefect flows o
     extract_articles(settings, articles)  -> articles      fills entities, events (spaCy, loaded once)
     link_articles(settings, articles)     -> articles      fills entity.link (Wikidata, cached)
     map_articles(settings, articles)      -> MapResult     article graphs through mappings/, SHACL-gated
-    load_graphs(settings, graphs)         -> int           one named graph per article, atomic, idempotent
+    load_graphs(settings, graphs)         -> (int, int)    one named graph per article, atomic, idempotent
+    store_writer(settings)                -> StoreWriter   holds the store open across load_graphs calls
 """
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 from ._models import Article, RawPage, SetAside
 from .archive import Quarantine, RawArchive
@@ -46,7 +52,7 @@ class ParseResult:
 
 @dataclass
 class MapResult:
-    graphs: list["ArticleGraph"] = field(default_factory=list)
+    graphs: list[ArticleGraph] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
 
 
@@ -192,47 +198,184 @@ STORE_LOCK_WAIT = 600.0
 LOAD_BATCH = 100
 
 
+def _waiting_dir(settings: Settings) -> Path | None:
+    """Where processes waiting for the embedded store leave a marker (``<store>.waiting/<pid>``)."""
+    target = (settings.store or "embedded").strip()
+    return Path(str(settings.store_dir) + ".waiting") if target in ("embedded", "") else None
+
+
 def open_for_writing(settings: Settings, *, wait: float = STORE_LOCK_WAIT) -> Any:
     """The store, open for writing. The embedded store has one writer process at a time: while
-    another run holds it, wait (bounded by ``wait`` seconds), then raise StoreLocked."""
+    another run holds it, wait (bounded by ``wait`` seconds), then raise StoreLocked. While waiting,
+    a marker tells a :class:`StoreWriter` holding the store to let go after its batch in hand."""
     from .errors import StoreLocked
     from .store import open_store
 
     deadline = time.monotonic() + wait
     pause = 0.05
-    while True:
+    marker: Path | None = None
+    try:
+        while True:
+            try:
+                return open_store(settings)
+            except StoreLocked:
+                if time.monotonic() >= deadline:
+                    raise
+                waiting = _waiting_dir(settings)
+                if marker is None and waiting is not None:
+                    try:
+                        waiting.mkdir(parents=True, exist_ok=True)
+                        marker = waiting / str(os.getpid())
+                        marker.touch()
+                    except OSError:  # a full disk: wait without the marker
+                        marker = None
+                time.sleep(pause)
+                pause = min(1.0, pause * 2)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+
+def _others_waiting(waiting: Path | None) -> bool:
+    """Does another live process wait for the embedded store? (Stale markers are removed.)"""
+    if waiting is None:
+        return False
+    try:
+        names = os.listdir(waiting)
+    except OSError:
+        return False
+    me = os.getpid()
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
         try:
-            return open_store(settings)
-        except StoreLocked:
-            if time.monotonic() >= deadline:
+            os.kill(int(name), 0)
+        except ProcessLookupError:
+            (waiting / name).unlink(missing_ok=True)
+            continue
+        except PermissionError:
+            pass
+        return True
+    return False
+
+
+class StoreWriter:
+    """The store held open for writing across many :func:`load_graphs` calls (a run, or a worker).
+
+    Opening the embedded store costs ~50 ms and counting its quads is a full scan, so a run opens
+    it once, counts once at the end, and keeps one transaction per batch. Another process waiting
+    for the embedded store (one writer process at a time) gets it after the batch in hand: the
+    writer closes it and waits for its own turn, as runs interleaved when each batch opened it.
+    A failed write closes the store too, so a retry starts from a fresh one.
+    """
+
+    def __init__(self, settings: Settings, *, wait: float = STORE_LOCK_WAIT) -> None:
+        self.settings = settings
+        self.wait = wait
+        self._store: Any = None
+        self._waiting = _waiting_dir(settings)
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        if self._store is not None and _others_waiting(self._waiting):
+            self._release()
+        if self._store is None:
+            self._store = open_for_writing(self.settings, wait=self.wait)
+        return self._store
+
+    def _release(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    def publish(self, graphs: Sequence[ArticleGraph]) -> int:
+        """Publish graphs, ``LOAD_BATCH`` a transaction. LoadError's ``not_loaded``: as load_graphs."""
+        with self._lock:
+            try:
+                store = self._open()
+            except LoadError as exc:
+                exc.not_loaded = [g.article_id for g in graphs]
                 raise
-            time.sleep(pause)
-            pause = min(1.0, pause * 2)
+            written = 0
+            for i in range(0, len(graphs), LOAD_BATCH):
+                try:
+                    written += store.publish(graphs[i:i + LOAD_BATCH])
+                except LoadError as exc:
+                    exc.not_loaded = [g.article_id for g in graphs[i:]]
+                    self._release()
+                    raise
+                except BaseException:
+                    self._release()
+                    raise
+            flush = getattr(store, "flush", None)  # embedded: keeps memory flat (see EmbeddedStore.flush)
+            if flush is not None:
+                try:
+                    flush()
+                except LoadError as exc:  # the batch is committed (write-ahead log): as close() did, go on
+                    log.warning("%s", exc.message)  # (if RocksDB stays in error, the next write fails)
+            return written
+
+    def count(self) -> int:
+        """Quads in the store (a full scan of the embedded store: call it once, at the end)."""
+        with self._lock:
+            return int(self._open().count())
+
+    def close(self) -> None:
+        with self._lock:
+            self._release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def load_graphs(settings: Settings, graphs: list["ArticleGraph"]) -> tuple[int, int]:
-    """Publish article graphs (replacing earlier versions atomically). Returns (written, store size).
+_writers: dict[tuple[str, str], StoreWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def _store_key(settings: Settings) -> tuple[str, str]:
+    return ((settings.store or "embedded").strip(), str(settings.store_dir))
+
+
+@contextmanager
+def store_writer(settings: Settings) -> Iterator[StoreWriter]:
+    """Hold the store open for every :func:`load_graphs` call with these settings in this process
+    until the block ends (the ``ingest`` flow wraps its batches in one)."""
+    key = _store_key(settings)
+    with _writers_lock:
+        outer = _writers.get(key)
+        owner = outer is None  # nested: the outer block owns it
+        writer = outer if outer is not None else StoreWriter(settings)
+        _writers[key] = writer
+    try:
+        yield writer
+    finally:
+        if owner:
+            with _writers_lock:
+                _writers.pop(key, None)
+            writer.close()
+
+
+def load_graphs(settings: Settings, graphs: list[ArticleGraph], *,
+                count: bool = True) -> tuple[int, int | None]:
+    """Publish article graphs (replacing earlier versions atomically). Returns (written, store size),
+    the size ``None`` with ``count=False`` (counting the embedded store is a full scan).
 
     Each batch of ``LOAD_BATCH`` graphs is one transaction: a failure leaves every article either
     in its old or in its new state. Raises LoadError whose ``not_loaded`` lists the article ids of
     the batch that failed and of every batch after it (the ones before it are in the store).
+    Inside a :func:`store_writer` block the store stays open between calls; otherwise each call
+    opens and closes it.
     """
-    try:
-        store = open_for_writing(settings)
-    except LoadError as exc:
-        exc.not_loaded = [g.article_id for g in graphs]
-        raise
-    written = 0
-    try:
-        for i in range(0, len(graphs), LOAD_BATCH):
-            try:
-                written += store.publish(graphs[i:i + LOAD_BATCH])
-            except LoadError as exc:
-                exc.not_loaded = [g.article_id for g in graphs[i:]]
-                raise
-        return written, store.count()
-    finally:
-        store.close()
+    writer = _writers.get(_store_key(settings))
+    if writer is not None:
+        written = writer.publish(graphs)
+        return written, (writer.count() if count else None)
+    with StoreWriter(settings) as own:
+        written = own.publish(graphs)
+        return written, (own.count() if count else None)
 
 
 def batched(items: Sequence[Any], size: int) -> Iterable[list[Any]]:
