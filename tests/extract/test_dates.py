@@ -52,6 +52,6 @@ def test_numbers_and_durations_are_not_dates(text: str) -> None:
 
 
 @pytest.mark.parametrize("text, n", [("22", 22), ("fifteen", 15), ("forty-three", 43), ("1,200", 1200),
-                                     ("a hundred", 100), ("twenty one", 21)])
+                                     ("a hundred", 100), ("twenty one", 21), ("a dozen", 12), ("two dozen", 24)])
 def test_number_words(text: str, n: int) -> None:
     assert words_to_int(text) == n

@@ -160,3 +160,11 @@ def test_a_capital_addressed_by_a_government_is_its_state(read) -> None:  # type
     art = read("Manila accused Beijing of dangerous manoeuvres, and Lima pressed Caracas to hold a fair vote.")
     assert {"Philippines", "China", "Peru", "Venezuela"} <= names(art, "state")
     assert not {"Beijing", "Caracas"} & names(art, "place")
+
+
+def test_a_lowercase_description_is_not_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("An airstrike killed three people in Tyre on Tuesday, Lebanon's health ministry said.",
+               "The ministry asked the UN Security Council to act.")
+    orgs = names(art, "organization")
+    assert "health ministry" not in orgs
+    assert "UN Security Council" in orgs

@@ -310,3 +310,9 @@ def test_putting_signatures_to_a_treaty_is_signing_it(read) -> None:  # type: ig
     assert set(a.signatories) == {"Emmanuel Macron", "Olaf Scholz"}
     assert set(a.participants) == {"France", "Germany"}
     assert a.duration_years == 10
+
+
+def test_a_dozen_is_twelve(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Gunmen killed a dozen villagers in Zamfara on Sunday night.", published=TUE)
+    [a] = events(art, "attack")
+    assert (a.killed, a.date, a.place) == (12, "2024-03-03", "Zamfara")

@@ -42,7 +42,7 @@ def _month_num(word: str) -> int | None:
 
 
 def words_to_int(text: str) -> int | None:
-    """ "22" -> 22, "forty-three" -> 43, "a hundred" -> 100, "1,200" -> 1200; else None."""
+    """ "22" -> 22, "forty-three" -> 43, "a hundred" -> 100, "a dozen" -> 12, "1,200" -> 1200; else None."""
     t = text.strip().lower().replace(",", "")
     if re.fullmatch(r"\d+", t):
         return int(t)
@@ -54,8 +54,8 @@ def words_to_int(text: str) -> int | None:
             return None
         n = NUMBER_WORDS[part]
         seen = True
-        if n == 100:
-            total = (total or 1) * 100
+        if n == 100 or part == "dozen":
+            total = (total or 1) * n  # "a hundred", "a dozen", "two dozen": multipliers
         else:
             total += n
     return total if seen else None

@@ -252,6 +252,8 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 sp = sp[1:]
             if not sp.text or sp[-1].lower_ in _NOT_PEOPLE:
                 continue  # "the Abraham Accords" is a document, not a body
+            if not any(t.is_title or t.is_upper or t.text[:1].isupper() for t in sp):
+                continue  # "the health ministry": a description, not a name
             if _origin_adjective(sp) and sp.root.dep_ in ("amod", "compound", "nmod") and sp.root.head.pos_ == "NOUN":
                 continue  # "Tigrayan", "Kurdish" alone describe people; a state's demonym is the state
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
