@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from .._models import Entity, Mention, Section
 from ._components import STATES_KEY
 from ._gazetteer import Gazetteer, load_gazetteer
-from ._lexicon import FACILITY_HEADS, HONORIFICS, ROLE_HEADS, TITLE_WORDS
+from ._lexicon import ATTACK_NOUNS, FACILITY_HEADS, HONORIFICS, ROLE_HEADS, TITLE_WORDS
 
 _LOCATIVE = {"in", "at", "near", "into", "toward", "towards", "outside", "around", "between", "across", "inside"}
 _GEO_HEADS = {"valley", "river", "sea", "mountains", "mountain", "desert", "strait", "bay", "gulf", "lake",
@@ -234,6 +234,9 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 sp = sp[1:]
             if not sp.text:
                 continue
+            if len(sp) == 1 and sp[0].is_sent_start and (sp[0].lower_ in _COMMON_ACTORS
+                                                         or sp[0].lemma_.lower() in _COMMON_ACTORS):
+                continue  # "Gunmen killed ...": a capitalised first word, not a place
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
         elif label == "NORP":
             nxt = doc[ent.end] if ent.end < len(doc) else None
@@ -262,6 +265,11 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
     found += _acronyms(doc, found, sections)
     found = _retype_names(found)
     return found + _bare_surnames(doc, found, sections)
+
+
+#: Common nouns for attackers and armed men, which the model tags as places when they open a sentence.
+_COMMON_ACTORS = ATTACK_NOUNS | _GROUP_NOUNS | {"gunmen", "militants", "rebels", "fighters", "insurgents", "attackers",
+                                               "assailants", "jihadists", "troops", "soldiers", "police"}
 
 
 def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
