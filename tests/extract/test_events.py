@@ -316,3 +316,19 @@ def test_a_dozen_is_twelve(read) -> None:  # type: ignore[no-untyped-def]
     art = read("Gunmen killed a dozen villagers in Zamfara on Sunday night.", published=TUE)
     [a] = events(art, "attack")
     assert (a.killed, a.date, a.place) == (12, "2024-03-03", "Zamfara")
+
+
+def test_a_meeting_between_titled_people_is_theirs(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The meeting between Kenyan President William Ruto and Ugandan President Yoweri Museveni took "
+               "place in Mombasa on Saturday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"William Ruto", "Yoweri Museveni"}
+
+
+def test_cancelled_refused_and_planned_are_not_events(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Kenyan President William Ruto cancelled a planned meeting with Ugandan President Yoweri Museveni "
+               "on Saturday.", "Kenya has refused to sign the pipeline agreement with Uganda.",
+               "The proposed summit of Kenyan President William Ruto and Ugandan President Yoweri Museveni was "
+               "discussed at length.", published=TUE)
+    assert not art.events
+    assert {(e.type, e.modality) for e in art.non_events} >= {("meeting", "negated"), ("agreement", "negated")}

@@ -35,6 +35,9 @@ _DESCRIPTORS = {"Islamist", "Jihadist", "Shiite", "Shia", "Sunni", "Muslim", "Ch
                 "Western", "European", "African", "Asian", "Kurdish", "Druze", "Alawite", "Islamic", "Catholic",
                 "Orthodox", "Hindu", "Buddhist", "Tribal", "Bedouin", "Pashtun", "Baloch", "Tamil", "Uighur"}
 _NOT_PEOPLE = {"accords", "accord", "agreement", "treaty", "pact", "declaration", "act", "plan"}
+#: Nouns whose "between X and Y" names people, not places: "talks between Ruto and Museveni".
+_BETWEEN_PEOPLE = {"meeting", "talk", "talks", "summit", "agreement", "deal", "pact", "treaty", "accord", "call",
+                   "conversation", "handshake", "encounter", "rivalry", "dispute", "relationship", "exchange"}
 #: Head nouns of buildings and venues: "State House", "Government Palace" name places, not people.
 _VENUE_HEADS = FACILITY_HEADS | {"house", "hall", "building", "tower", "towers", "centre", "center", "compound",
                                  "castle", "fort", "villa", "mansion", "chancellery", "parliament", "court"}
@@ -218,8 +221,9 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                    token_end=sp.end))
                 continue
-            if (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and not cut) or \
-                    core[-1].lower_ in _GEO_HEADS:
+            titled = bool(cut) or bool(_role_before(ent, state_at)[0])
+            if (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE and not titled
+                    and root.head.head.lemma_.lower() not in _BETWEEN_PEOPLE) or core[-1].lower_ in _GEO_HEADS:
                 found.append(Found("place", core.text, core.start_char, core.end_char, sec, token_i=core.start,
                                    token_end=core.end))
                 continue

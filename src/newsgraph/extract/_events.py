@@ -355,9 +355,24 @@ def _clause(anchor: Token) -> list[Token]:
     return toks
 
 
+#: Verbs that stop what they govern from happening: "cancelled a meeting", "refused to sign".
+_CALLED_OFF = {"cancel", "postpone", "scrap", "delay", "refuse", "decline", "fail", "abandon", "shelve", "boycott",
+               "suspend", "skip", "snub"}
+
+
 def modality_of(trigger: Token) -> tuple[Modality, str | None]:
     """Asserted unless a modal/future auxiliary, a plan or denial verb, or a negation governs it."""
     chain = [trigger] + list(trigger.ancestors)
+    for tok in chain[1:]:
+        if tok.lemma_ in _SPEECH or tok.dep_ in ("relcl", "acl") and tok.lemma_ not in _CALLED_OFF:
+            break
+        if tok.lemma_ in _CALLED_OFF:
+            return "negated", f"negated: {tok.text}"  # "cancelled a planned meeting", "refused to sign"
+    # "a planned meeting", "the proposed deal": spoken of before it happens
+    for c in trigger.children:
+        if c.dep_ == "amod" and c.lower_ in ("planned", "proposed", "possible", "potential", "upcoming",
+                                             "expected", "future", "mooted", "prospective", "scheduled"):
+            return "planned", f"planned: {c.text} {trigger.text}"
     for i, tok in enumerate(chain):
         for c in tok.children:
             if c.dep_ == "neg":
