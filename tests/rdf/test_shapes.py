@@ -49,6 +49,8 @@ CASES: dict[str, tuple[str, str, str | None]] = {
     "EventShape": ("ng:Event", "DELETE { ?e ng:modality ?m } INSERT { ?e ng:modality ng:Planned } WHERE { ?e a ng:Event ; ng:modality ?m }", None),
     "MeetingShape": ("ng:Meeting", "INSERT { ?m ng:perpetrator ?p } WHERE { ?m a ng:Meeting ; ng:participant ?p }", None),
     "AttackShape": ("ng:Attack", "INSERT { ?a ng:host ?p } WHERE { ?a a ng:Attack ; ng:perpetrator ?p }", None),
+    "ReportedOfficialShape": ("ng:Person", 'INSERT { ?p ng:reportedOfficialOf "Venezuela" } WHERE { ?p a ng:Person }', None),
+    "AttackCountryShape": ("ng:Attack", "INSERT { ?a ng:country ?p } WHERE { ?a a ng:Attack ; ng:perpetrator ?p }", None),
     "AgreementShape": ("ng:Agreement", "INSERT { ?a ng:perpetrator ?p } WHERE { ?a a ng:Agreement ; ng:party ?p }", None),
     "ReportedStatementShape": ("ng:ReportedStatement",
                                "DELETE { ?s ng:statedEventType ?t } WHERE { ?s a ng:ReportedStatement ; ng:statedEventType ?t }", None),

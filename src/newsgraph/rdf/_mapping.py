@@ -168,6 +168,26 @@ def _happening(iri: str, ev: Event, *, article: Article, art_iri: str, res: _Res
     return [node, *evidence]
 
 
+def _attack_country(ev: Event, article: Article, res: _Resolver) -> str | None:
+    """The state an attack happened in, for ``ng:country`` (the rule queries/attacks-per-country.rq
+    documents): its place when the place is a state; else the one state mentioned inside its
+    evidence sentence(s); else the one state the article names; else none.
+
+    Derived here, from the same records the article graph states, so that corpus-wide queries read
+    one triple per attack instead of joining every attack with every mention of its article."""
+    if ev.place and ev.place.strip():
+        hit = res.entity(ev.place)
+        if hit is not None and hit.kind == "state":
+            return ns.entity_iri(hit.kind, hit.name)
+    states = [e for e in article.entities if e.kind == "state"]
+    in_evidence = {ns.entity_iri(e.kind, e.name) for e in states for m in e.mentions
+                   if any(x.start <= m.start < x.end for x in ev.evidence)}
+    if len(in_evidence) == 1:
+        return in_evidence.pop()
+    named = {ns.entity_iri(e.kind, e.name) for e in states}
+    return named.pop() if len(named) == 1 else None
+
+
 def _entity_nodes(e: Entity) -> dict[str, Any]:
     node: dict[str, Any] = {"id": ns.entity_iri(e.kind, e.name), "type": ENTITY_CLASSES[e.kind],
                             "label": ns.clean_name(e.name)}
@@ -276,6 +296,10 @@ def documents(article: Article, *, extracted_at: str) -> tuple[dict[str, Any], d
         iri = ns.event_iri(aid, ev.type, n)
         happening = _happening(iri, ev, article=article, art_iri=art, res=res)
         happening[0]["type"] = [EVENT_CLASSES[ev.type], "ng:Event", "schema:Event"]
+        if ev.type == "attack":
+            country = _attack_country(ev, article, res)
+            if country is not None:
+                happening[0]["country"] = country
         nodes += happening
     for n, ev in enumerate([*statements, *article.non_events]):
         iri = ns.statement_iri(aid, n)
@@ -302,6 +326,16 @@ def documents(article: Article, *, extracted_at: str) -> tuple[dict[str, Any], d
         entity_nodes[node["id"]] = node
     for iri, extra in res.extra.items():
         entity_nodes.setdefault(iri, extra)
+    # the roles the article states, once more as an index in the shared graph (ng:reportedOfficialOf):
+    # the article graphs repeat "X is an official of S" in every article, which a query over their
+    # union must de-duplicate at a cost growing with the corpus; the entities graph holds each pair once
+    for e in article.entities:
+        if e.role_of and e.role_of.strip():
+            node = entity_nodes[ns.entity_iri(e.kind, e.name)]
+            states = node.setdefault("reported_official_of", [])
+            state = res.iri(e.role_of)
+            if state not in states:
+                states.append(state)
     entity_nodes[software] = software_node
 
     ctx = context()
