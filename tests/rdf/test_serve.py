@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,3 +289,52 @@ def test_one_replica_folder_per_endpoint(
     with make_server(settings, port=free_port()), pytest.raises(LoadError, match="NEWSGRAPH_REPLICA_DIR"):
         make_server(settings, port=free_port())
     assert [p.name for p in (tmp_path / "endpoint" / "replica").iterdir()] == [".lock"]  # snapshots removed
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_newsgraph_serve_refreshes_on_sighup_and_leaves_no_process_behind(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    """The command `deploy up` runs: `newsgraph serve` over a store server. SIGHUP takes a fresh
+    snapshot; SIGTERM stops it together with its oxigraph children."""
+    url, _, _ = store_server
+    port = free_port()
+    env = {**os.environ, "NEWSGRAPH_DATA_DIR": str(tmp_path / "endpoint"), "NEWSGRAPH_STORE": url,
+           "NEWSGRAPH_REPLICA_REFRESH": "0", "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsgraph.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ep = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                requests.get(ep + "/", timeout=1)
+                break
+            except requests.RequestException:
+                assert proc.poll() is None, "newsgraph serve exited"
+                time.sleep(0.05)
+        assert headlines(ep) == ["Maduro receives Iran's foreign minister"]
+        children = children_of(proc.pid)
+        assert children  # its oxigraph serve-read-only
+        write_more(url, tmp_path)
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while headlines(ep) != HEADLINES and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert headlines(ep) == HEADLINES
+        children += children_of(proc.pid)
+        assert len(set(children)) >= 2  # the new snapshot's child took over
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "an oxigraph child outlived newsgraph serve"

@@ -181,6 +181,7 @@ def test_behind_a_store_server_a_runaway_query_never_runs_in_it_and_is_stopped(
         assert server_answers_promptly(store_server) < 2
         ok = requests.get(ep.url + "/query", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON, timeout=30)
         assert ok.status_code == 200 and ok.json()["boolean"] is True
+        assert requests.get(ep.url + "/replica", timeout=10).json()["runaway_queries_stopped"] == 1
 
 
 def test_many_runaway_queries_are_bounded_and_all_stopped(
