@@ -168,3 +168,16 @@ def test_a_lowercase_description_is_not_an_organization(read) -> None:  # type: 
     orgs = names(art, "organization")
     assert "health ministry" not in orgs
     assert "UN Security Council" in orgs
+
+
+def test_a_groups_name_cut_in_two_is_one_name(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Islamic State claimed responsibility for the bombing in Kabul, which killed six people.",
+               "The Taliban said its forces had killed ten Islamic State fighters in Kunar province.")
+    assert "Islamic State" in names(art, "organization")
+    assert "Islamic" not in names(art, "organization")
+
+
+def test_a_proper_noun_after_in_is_a_place_whatever_the_model_said(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A roadside bomb struck a military vehicle in Kidal on Monday.",
+               "Russian drones hit an apartment block in Odesa overnight.")
+    assert {"Kidal", "Odesa"} <= names(art, "place")

@@ -332,3 +332,19 @@ def test_cancelled_refused_and_planned_are_not_events(read) -> None:  # type: ig
                "discussed at length.", published=TUE)
     assert not art.events
     assert {(e.type, e.modality) for e in art.non_events} >= {("meeting", "negated"), ("agreement", "negated")}
+
+
+def test_who_carried_out_strikes_and_what_was_fired_at(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Pakistan carried out airstrikes on militant hideouts in Khost on Monday, killing eight people.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert a.perpetrators == ["Pakistan"] and a.target == "hideouts"
+    art = read("A gunman opened fire at a synagogue in Djerba on Tuesday, killing five people.", published=TUE)
+    [a] = events(art, "attack")
+    assert (a.target, a.killed) == ("synagogue", 5)
+
+
+def test_water_cannon_is_not_an_attack(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Chinese coast guard vessels fired water cannon at a Philippine supply boat on Monday.",
+               published=TUE)
+    assert not events(art, "attack")

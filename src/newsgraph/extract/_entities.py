@@ -342,7 +342,7 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
     """ "Sheikh Mohammed bin Abdulrahman" + "Al Thani" side by side are one name."""
     state_words = load_gazetteer().by_text()
     out: list[Span] = []
-    for ent in doc.ents:
+    for ent in _repair(doc, state_words):
         if out and out[-1].label_ == "PERSON" and out[-1].end == ent.start and (
                 ent.label_ == "PERSON" or (len(ent) == 1 and ent.label_ in ("GPE", "ORG", "NORP")
                                            and ent[0].pos_ == "PROPN" and ent.text not in state_words)):
@@ -365,6 +365,43 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
         if end > ent.end or start < ent.start:
             out[k] = Span(doc, start, end, label="PERSON")
     return [part for ent in out for part in _split_coordination(ent)]
+
+
+_GROUP_NAME_WORDS = {"state", "front", "army", "movement", "party", "jihad", "brotherhood", "council", "forces",
+                     "guard", "resistance", "union", "league", "alliance", "congress", "group", "organization"}
+
+
+def _repair(doc: Doc, state_words: dict[str, object]) -> list[Span]:
+    """Mend two common mislabels of the small model before entities are typed.
+
+    - "[Islamic]NORP [State]ORG", "[Islamic]NORP State fighters": a group's name cut in two is one name;
+    - "in [Kidal]NORP", "in [Odesa]LANGUAGE": a proper noun after "in"/"near"/"at" is a place.
+    """
+    ents = list(doc.ents)
+    out: list[Span] = []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        if ent.label_ == "NORP" and ent.text not in state_words and ent[0].is_title:
+            end = ent.end
+            if i + 1 < len(ents) and ents[i + 1].start == ent.end and ents[i + 1].label_ == "ORG" \
+                    and all(t.lower_ in _GROUP_NAME_WORDS for t in ents[i + 1]):
+                end = ents[i + 1].end
+                i += 1
+            else:
+                while end < len(doc) and not doc[end].ent_type_ and doc[end].pos_ == "PROPN" and doc[end].is_title \
+                        and doc[end].lower_ in _GROUP_NAME_WORDS:
+                    end += 1
+            if end > ent.end:
+                out.append(Span(doc, ent.start, end, label="ORG"))
+                i += 1
+                continue
+        if ent.label_ in ("NORP", "LANGUAGE") and ent.text not in state_words and ent.root.pos_ == "PROPN" \
+                and ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "near", "at", "outside", "inside"):
+            ent = Span(doc, ent.start, ent.end, label="GPE")
+        out.append(ent)
+        i += 1
+    return out
 
 
 def _split_coordination(ent: Span) -> list[Span]:

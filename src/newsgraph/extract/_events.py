@@ -492,8 +492,11 @@ def _is_attack_trigger(t: Token) -> bool:
     if t.pos_ == "VERB" and t.lemma_ == "blow" and any(c.lower_ == "up" for c in t.children):
         return True  # "blew themselves up"
     if t.pos_ == "VERB" and t.lemma_ in ATTACK_VERBS:
-        if t.lemma_ in ("fire",) and not any(c.lower_ == "on" for c in t.children):
+        if t.lemma_ in ("fire",) and not any(c.lower_ in ("on", "at") for c in t.children):
             return False
+        if t.lemma_ == "fire" and any(c.dep_ == "dobj" and (c.lemma_ in ("flare", "salute") or any(
+                m.lower_ in ("water", "tear", "warning", "rubber") for m in c.children)) for c in t.children):
+            return False  # "fired water cannon / warning shots at a boat": not a violent attack
         if t.lemma_ == "kill" and t.dep_ in ("xcomp", "acl") and t.tag_ == "VBN":
             return True
         return True
@@ -861,11 +864,14 @@ def _target(r: Reader, t: Token) -> str | None:
     if t.dep_ in ("nsubj", "nsubjpass") and t.head.lemma_ in ("target", "hit", "strike", "attack", "destroy",
                                                                   "damage"):
         verbs.append(t.head)  # "the attack on Thursday targeted a police station"
+    if t.dep_ == "dobj" and t.head.lemma_ in ("open", "carry", "launch", "conduct", "stage", "mount"):
+        verbs.append(t.head)  # "opened fire at a synagogue", "carried out strikes on hideouts"
     cands: list[Token] = []
     for v in verbs:
         for c in v.children:
-            if c.dep_ == "dobj" and v.pos_ == "VERB" and v.lemma_ not in ("kill", "massacre", "assassinate", "blow"):
-                cands.append(c)
+            if c.dep_ == "dobj" and v.pos_ == "VERB" and v.lemma_ not in ("kill", "massacre", "assassinate", "blow",
+                                                                          "fire", "launch", "open", "carry"):
+                cands.append(c)  # what was hit; but one fires missiles *at* a target
             elif c.dep_ == "prep" and c.lower_ in ("on", "at", "against", "inside", "outside", "near"):
                 cands += [g for g in c.children if g.dep_ == "pobj"]
     for c in cands:
@@ -1036,6 +1042,9 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
             blamed.append(e)  # "blamed the Houthi militia for the blast"
         elif (tok.dep_ == "nsubj" or np.dep_ == "nsubj") and np.head.lemma_ == "blame":
             continue
+        elif np.dep_ == "nsubj" and np.head.lemma_ in ("carry", "launch", "conduct", "stage", "mount") and (
+                t.head.i == np.head.i and t.dep_ == "dobj"):
+            perps.append(e)  # "Pakistan carried out airstrikes", "the group launched an attack"
         elif (head.i == t.i and tok.dep_ in ("nsubj", "amod", "compound", "poss", "agent", "nmod")) or (
                 head.head.i == t.i and head.dep_ in ("nsubj", "agent") and tok.dep_ in ("amod", "compound", "poss")) or tok.dep_ in ("amod", "compound", "nmod") and (head.i == t.i or (
                 head.lemma_ in ATTACK_NOUNS | {"missile", "drone", "jet", "warplane", "force", "troops", "militant",
