@@ -348,3 +348,11 @@ def test_water_cannon_is_not_an_attack(read) -> None:  # type: ignore[no-untyped
     art = read("Chinese coast guard vessels fired water cannon at a Philippine supply boat on Monday.",
                published=TUE)
     assert not events(art, "attack")
+
+
+def test_a_place_after_at_is_not_a_party(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("South African President Cyril Ramaphosa met Zimbabwean President Emmerson Mnangagwa in Pretoria.",
+               "Last month, the two countries signed an agreement on a new border post at Beitbridge.",
+               published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"South Africa", "Zimbabwe"}

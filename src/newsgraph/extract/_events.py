@@ -890,7 +890,7 @@ def _target(r: Reader, t: Token) -> str | None:
     return None
 
 
-_LOCATIVE_PREPS = {"in", "into", "across", "near", "inside", "throughout", "from", "to", "of"}
+_LOCATIVE_PREPS = {"in", "into", "across", "near", "inside", "throughout", "from", "to", "of", "at"}
 
 
 def _locative(tok: Token) -> bool:
