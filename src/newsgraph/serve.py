@@ -409,7 +409,10 @@ class _Replica:
                 gap = max(gap, RETRY_GAP_S)
             if now - self.last_end < gap:
                 continue
-            periodic = self.refresh_s > 0 and now - self.snapshot.started >= self.refresh_s
+            # on a timer only when no watched folder tells us whether anything changed: a refresh
+            # is a full dump, which an unchanged store need not pay for
+            periodic = (self.refresh_s > 0 and now - self.snapshot.started >= self.refresh_s
+                        and (self.watch is None or self.fingerprint() is None))
             if not (self._wanted.is_set() or periodic or self.stale()):
                 continue
             self._wanted.clear()
@@ -432,7 +435,9 @@ class _Replica:
                 doc.update({"quads": snap.quads, "refresh_every_s": self.refresh_s or None,
                             "refreshed_on_write": self.watch is not None, "refreshes": self.refreshes,
                             "last_refresh_s": None if self.last_duration is None else round(self.last_duration, 3),
-                            "last_error": self.last_error})
+                            # the details (which may name the private store server) go to the log only
+                            "last_error": None if self.last_error is None else
+                            f"the last refresh failed ({self.last_error[:20]}); serving the snapshot above"})
             doc["runaway_queries_stopped"] = self.replaced
             return doc
 

@@ -11,8 +11,8 @@ Environment variables (all optional):
     NEWSGRAPH_STORE             "embedded" (default) or the base URL of a SPARQL 1.1 server
     NEWSGRAPH_ALLOW_PRIVATE_URLS  "1" to let fetching reach loopback/private addresses
     NEWSGRAPH_USER_AGENT        the User-Agent sent with every request
-    NEWSGRAPH_REPLICA_REFRESH   seconds between refreshes of the endpoint's read replica (default 300; 0 = only
-                                when the watched store changes or on SIGHUP)
+    NEWSGRAPH_REPLICA_REFRESH   seconds between refreshes of the endpoint's read replica when the store's
+                                folder is not watched (default 300; 0 = only on SIGHUP)
     NEWSGRAPH_REPLICA_WATCH     the store server's directory, when on this machine: refresh soon after it changes
     NEWSGRAPH_REPLICA_DIR       where the endpoint keeps its replica (default: <data dir>/replica)
     NEWSGRAPH_ENDPOINT_MAX_QUERIES  queries the endpoint runs at once (default 4); others wait 2 s, then 503
@@ -55,7 +55,7 @@ class Settings:
     batch_size: int = 64
     endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
     # the public endpoint over a store server serves a read replica (newsgraph.serve, docs/store.md)
-    replica_refresh: float = 300.0  # seconds; 0 = only on a watched change or on demand
+    replica_refresh: float = 300.0  # seconds, when replica_watch is unset; 0 = only on demand
     replica_watch: str = ""  # the store server's directory on this machine ("" = not watched)
     replica_dir: str = ""  # "" = <data dir>/replica
     endpoint_max_queries: int = 4
