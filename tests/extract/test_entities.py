@@ -181,3 +181,10 @@ def test_a_proper_noun_after_in_is_a_place_whatever_the_model_said(read) -> None
     art = read("A roadside bomb struck a military vehicle in Kidal on Monday.",
                "Russian drones hit an apartment block in Odesa overnight.")
     assert {"Kidal", "Odesa"} <= names(art, "place")
+
+
+def test_a_regnal_number_is_part_of_the_name(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Palestinian President Mahmoud Abbas met Jordan's King Abdullah II in Amman on Sunday.",
+               "Abdullah said the talks were useful.")
+    assert "Abdullah II" in names(art, "person")
+    assert [m.text for m in person(art, "Abdullah II").mentions] == ["Abdullah II", "Abdullah"]

@@ -356,6 +356,9 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
         while ent.label_ == "PERSON" and end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title \
                 and not doc[end].ent_type_ and doc[end].lower_ not in TITLE_WORDS:
             end += 1
+        if ent.label_ == "PERSON" and end < len(doc) and re.fullmatch(r"[IVX]{1,4}", doc[end].text) \
+                and doc[end].ent_type_ in ("", "PERSON", "ORG", "GPE"):
+            end += 1  # "King Abdullah II": the regnal number is part of the name
         # "President Mahamat [Idriss Deby]": a given name right before a person, tagged as nothing
         start = ent.start
         while ent.label_ == "PERSON" and start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].is_title \
@@ -451,6 +454,8 @@ def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Sectio
             j += 1
         if j == tok.i + 1 or (j < len(doc) and doc[j].tag_ == "POS" and j == tok.i + 2 and False):
             continue
+        if j < len(doc) and re.fullmatch(r"[IVX]{1,4}", doc[j].text) and j not in taken:
+            j += 1  # "King Abdullah II"
         span = doc[tok.i + 1:j]
         if any(t.i in taken for t in span):
             continue
