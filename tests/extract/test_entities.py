@@ -188,3 +188,18 @@ def test_a_regnal_number_is_part_of_the_name(read) -> None:  # type: ignore[no-u
                "Abdullah said the talks were useful.")
     assert "Abdullah II" in names(art, "person")
     assert [m.text for m in person(art, "Abdullah II").mentions] == ["Abdullah II", "Abdullah"]
+
+
+def test_a_lowercase_building_word_is_no_part_of_a_sites_name(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Sultan Haitham bin Tarik received the delegation at the Al Alam palace in Muscat on Monday.",
+               "Ships were turned away from the Hodeidah port after the Hodeidah talks failed.")
+    places = names(art, "place")
+    assert "Al Alam" in places and "Hodeidah" in places
+    assert not {"Al Alam palace", "Hodeidah port"} & places
+
+
+def test_a_name_used_for_a_group_is_the_group_throughout(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Boko Haram has waged an insurgency since 2009.",
+               "Boko Haram fighters attacked Konduga on Sunday, killing six people.")
+    assert "Boko Haram" in names(art, "organization")
+    assert "Boko Haram" not in names(art, "person")

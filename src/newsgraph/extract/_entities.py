@@ -168,6 +168,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
     forms = gazetteer.by_text()
     state_at: dict[int, str] = {}
     state_tokens: set[int] = set()
+    group_names: set[str] = set()  # names seen before a group noun ("Boko Haram fighters")
     for sp in doc.spans.get(STATES_KEY, []):
         qid = sp.kb_id_
         name = gazetteer.names.get(qid, sp.text)
@@ -207,6 +208,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
         elif label == "PERSON" and nxt_tok is not None and nxt_tok.lemma_ in _GROUP_NOUNS \
                 and ent.root.head.i == nxt_tok.i:
             label = "ORG"  # "Boko Haram jihadists": a group named by its members' name
+            group_names.add(fold(ent.text))
         if label == "PERSON":
             core, cut = _strip_title(ent)
             if not core.text or not any(c.isupper() for c in core.text[:1]) or core[-1].lower_ in _NOT_PEOPLE:
@@ -241,12 +243,14 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             if len(sp) == 1 and sp[0].is_sent_start and (sp[0].lower_ in _COMMON_ACTORS
                                                          or sp[0].lemma_.lower() in _COMMON_ACTORS):
                 continue  # "Gunmen killed ...": a capitalised first word, not a place
-            found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start, token_end=sp.end))
+            found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, name=_proper_part(sp),
+                               token_i=sp.start, token_end=sp.end))
         elif label == "NORP":
             nxt = doc[ent.end] if ent.end < len(doc) else None
             if nxt is not None and nxt.lemma_ in _GROUP_NOUNS and not _origin_adjective(ent) \
                     and ent[0].is_title:
                 # "Houthi rebels", "Taliban fighters": an armed group named by its members' name
+                group_names.add(fold(ent.text))
                 found.append(Found("organization", ent.text, ent.start_char, ent.end_char, sec,
                                    token_i=ent.start, token_end=ent.end + 1))
             else:
@@ -267,13 +271,24 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
     found += _acronyms(doc, found, sections)
-    found = _retype_names(found)
+    found = _retype_names(found, group_names)
     return found + _bare_surnames(doc, found, sections)
 
 
 #: Common nouns for attackers and armed men, which the model tags as places when they open a sentence.
 _COMMON_ACTORS = ATTACK_NOUNS | _GROUP_NOUNS | {"gunmen", "militants", "rebels", "fighters", "insurgents", "attackers",
                                                "assailants", "jihadists", "troops", "soldiers", "police"}
+
+
+def _proper_part(sp: Span) -> str | None:
+    """The name in "Qasr Al Watan palace", "Hodeidah port": a lowercase building word is no part of it."""
+    if not (sp[-1].is_lower and sp[-1].lower_ in _VENUE_HEADS):
+        return None
+    end = sp.end
+    while end > sp.start + 1 and sp.doc[end - 1].is_lower:
+        end -= 1
+    name = sp.doc[sp.start:end].text
+    return name if end < sp.end and name[:1].isupper() else None
 
 
 def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
@@ -466,8 +481,11 @@ def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Sectio
     return out
 
 
-def _retype_names(found: list[Found]) -> list[Found]:
-    """A name the model typed as ORG/place but that repeats a person's name is that person."""
+def _retype_names(found: list[Found], group_names: set[str] = frozenset()) -> list[Found]:  # type: ignore[assignment]
+    """A name the model typed as ORG/place but that repeats a person's name is that person; a name it
+    typed as a person but that the article also uses for a group ("Boko Haram fighters") is that group."""
+    found = [Found("organization", f.text, f.start, f.end, f.section, token_i=f.token_i, token_end=f.token_end)
+             if f.kind == "person" and not f.roles and fold(f.text) in group_names else f for f in found]
     person_parts: set[str] = set()
     for f in found:
         if f.kind == "person":

@@ -957,7 +957,10 @@ def _is_seat(e: Entity) -> bool:
 
 
 def _is_site(e: Entity) -> bool:
-    return e.name.split()[-1].lower() in _SITE_WORDS
+    """A building or compound ("Miraflores Palace", or "Miraflores" named from "the Miraflores palace")."""
+    forms = [n for n in e.surface_forms() if n.split()]
+    return e.name.split()[-1].lower() in _SITE_WORDS or bool(forms) and all(
+        n.split()[-1].lower() in _SITE_WORDS for n in forms)
 
 
 def _best_place(places: list[Entity], prefer_town: bool = True) -> Entity | None:
