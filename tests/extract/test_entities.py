@@ -203,3 +203,15 @@ def test_a_name_used_for_a_group_is_the_group_throughout(read) -> None:  # type:
                "Boko Haram fighters attacked Konduga on Sunday, killing six people.")
     assert "Boko Haram" in names(art, "organization")
     assert "Boko Haram" not in names(art, "person")
+
+
+def test_a_platform_one_writes_on_is_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Colombian President Gustavo Petro wrote on Twitter that the talks had failed.")
+    assert "Twitter" in names(art, "organization")
+    assert "Twitter" not in names(art, "person")
+
+
+def test_a_coalition_named_by_its_leader_is_an_organization(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The Saudi-led coalition in Yemen said it had intercepted a drone over Jazan.")
+    assert "Saudi-led coalition" in names(art, "organization")
+    assert "Saudi Arabia" in names(art, "state")

@@ -199,6 +199,9 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             label = "PERSON"  # the model took the title in: "[Sultan Qaboos]", "[Brigadier General X]" as ORG
         if label == "ORG" and all(t.lower_ in TITLE_WORDS | {"of", "for", "the"} and not t.is_upper for t in ent):
             continue  # "State" of "Secretary of State", "Supreme" of "Supreme Leader": a title, not a body
+        if len(ent) == 1 and ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("on", "via") \
+                and ent.root.head.head.lemma_ in _POSTING and label in ("PERSON", "ORG", "PRODUCT", "WORK_OF_ART"):
+            label = "ORG"  # "wrote on Twitter", "said on Telegram": a platform, not a person
         nxt_tok = doc[ent.end] if ent.end < len(doc) else None
         if label in ("ORG", "PERSON") and (
                 (len(ent) >= 2 and ent[-1].lower_ in _VENUE_HEADS - {"office"} and ent[-1].is_title)
@@ -271,6 +274,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
     found += _acronyms(doc, found, sections)
+    found += _led_coalitions(doc, found, sections)
     found = _retype_names(found, group_names)
     return found + _bare_surnames(doc, found, sections)
 
@@ -289,6 +293,27 @@ def _proper_part(sp: Span) -> str | None:
         end -= 1
     name = sp.doc[sp.start:end].text
     return name if end < sp.end and name[:1].isupper() else None
+
+
+#: Verbs of publishing: what one writes or posts "on" is a platform.
+_POSTING = {"write", "post", "say", "tweet", "announce", "share", "publish", "comment", "state", "declare", "appear",
+            "report", "broadcast", "air"}
+
+
+def _led_coalitions(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+    """ "the Saudi-led coalition", "the US-backed alliance": a body named by who leads it."""
+    out: list[Found] = []
+    for tok in doc:
+        if tok.lemma_ not in ("coalition", "alliance"):
+            continue
+        for mod in tok.children:
+            if mod.dep_ == "amod" and mod.lower_ in ("led", "backed") and mod.i < tok.i:
+                lead = [c for c in mod.children if c.dep_ in ("npadvmod", "compound", "nmod") and c.is_title]
+                if lead:
+                    sp = doc[lead[0].i:tok.i + 1]
+                    out.append(Found("organization", sp.text, sp.start_char, sp.end_char,
+                                     section_of(sp.start_char, sections), token_i=tok.i, token_end=tok.i + 1))
+    return out
 
 
 def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
