@@ -215,3 +215,13 @@ def test_a_coalition_named_by_its_leader_is_an_organization(read) -> None:  # ty
     art = read("The Saudi-led coalition in Yemen said it had intercepted a drone over Jazan.")
     assert "Saudi-led coalition" in names(art, "organization")
     assert "Saudi Arabia" in names(art, "state")
+
+
+def test_a_name_defined_by_its_acronym_is_one_body(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A bomb killed nine soldiers in Gao on Sunday.",
+               "Jamaat Nusrat al-Islam wal-Muslimin (JNIM) claimed the attack, and JNIM said more would follow.",
+               "Islamabad blamed the Pakistani Taliban, known as the Tehreek-e-Taliban Pakistan (TTP).")
+    orgs = {e.name: e.surface_forms() for e in art.entities if e.kind == "organization"}
+    assert orgs["Jamaat Nusrat al-Islam wal-Muslimin"] == ["Jamaat Nusrat al-Islam wal-Muslimin", "JNIM"]
+    assert "TTP" in orgs["Tehreek-e-Taliban Pakistan"]
+    assert not any(e.kind == "person" and "Nusrat" in e.name for e in art.entities)

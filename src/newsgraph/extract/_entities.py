@@ -273,6 +273,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
     found += _titled_names(doc, found, sections)
+    found = _defined_acronyms(doc, found, sections)
     found += _acronyms(doc, found, sections)
     found += _led_coalitions(doc, found, sections)
     found = _retype_names(found, group_names)
@@ -314,6 +315,55 @@ def _led_coalitions(doc: Doc, found: list[Found], sections: list[tuple[int, Sect
                     out.append(Found("organization", sp.text, sp.start_char, sp.end_char,
                                      section_of(sp.start_char, sections), token_i=tok.i, token_end=tok.i + 1))
     return out
+
+
+def _defined_acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+    """ "Jamaat Nusrat al-Islam wal-Muslimin (JNIM)": a name defined by the acronym after it is one body,
+    whatever pieces the model made of it. The name is the shortest run of words before the bracket whose
+    initials spell the acronym (Schwartz and Hearst's test); "X, known as the <name> (ACR)" names X too."""
+    spans: list[tuple[int, int]] = []
+    for tok in doc[1:-1]:
+        if not (tok.text == "(" and doc[tok.i + 1].is_upper and doc[tok.i + 1].is_alpha and tok.i + 2 < len(doc)
+                and doc[tok.i + 2].text == ")" and 2 <= len(doc[tok.i + 1]) <= 8):
+            continue
+        acr = doc[tok.i + 1].text.lower()
+        words: list[int] = []  # capitalised words, walking back from the bracket
+        j = tok.i - 1
+        while j >= 0 and tok.i - j <= 12 and (doc[j].text in ("-", "'") or doc[j].is_title and doc[j].is_alpha
+                                              or doc[j].lower_ in _NAME_PARTICLES):
+            if doc[j].is_title and doc[j].is_alpha:
+                words.insert(0, j)
+            j -= 1
+        for k in range(len(words) - 1, -1, -1):
+            if "".join(doc[w].lower_[0] for w in words[k:]) == acr and len(words) - k >= 2:
+                spans.append((words[k], tok.i))
+                break
+    if not spans:
+        return found
+    out = [f for f in found if f.kind == "state" or not any(a < max(f.token_end, f.token_i + 1) and f.token_i < b
+                                                            for a, b in spans)]
+    for a, b in spans:
+        sp = doc[a:b]
+        name = sp.text
+        out.append(Found("organization", name, sp.start_char, sp.end_char, section_of(sp.start_char, sections),
+                         token_i=a, token_end=b))
+        # "the Pakistani Taliban, known as the Tehreek-e-Taliban Pakistan (TTP)"
+        k = a - 1
+        if k >= 0 and doc[k].lower_ == "the":
+            k -= 1
+        if k >= 2 and doc[k].lower_ == "as" and doc[k - 1].lower_ == "known":
+            k -= 2
+            if k >= 0 and doc[k].lower_ == "also":
+                k -= 1
+            if k >= 0 and doc[k].text == ",":
+                for f in out:
+                    if f.kind == "organization" and f.token_end == k:
+                        f.name = name
+    return out
+
+
+_NAME_PARTICLES = {"al", "el", "e", "wal", "wa", "of", "the", "and", "for", "de", "la", "del", "i", "ul", "ad", "ash",
+                   "as", "at", "an", "bin", "ibn", "abu"}
 
 
 def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
@@ -607,6 +657,8 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
             ent = found_ent
             ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
             _map(by_token, f, ent)
+        for e in groups.values():
+            e.mentions.sort(key=lambda m: m.start)
         # the Title-Case headline alone is no evidence ("UAE President Flies to Doha")
         entities += [e for e in groups.values() if any(m.section != "headline" for m in e.mentions)]
     return entities, by_token
