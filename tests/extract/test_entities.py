@@ -225,3 +225,11 @@ def test_a_name_defined_by_its_acronym_is_one_body(read) -> None:  # type: ignor
     assert orgs["Jamaat Nusrat al-Islam wal-Muslimin"] == ["Jamaat Nusrat al-Islam wal-Muslimin", "JNIM"]
     assert "TTP" in orgs["Tehreek-e-Taliban Pakistan"]
     assert not any(e.kind == "person" and "Nusrat" in e.name for e in art.entities)
+
+
+def test_descriptive_buildings_and_ministries(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The two leaders met at the Presidential Palace in Accra on Monday.",
+               "Pakistan's Foreign Office denied the report.")
+    assert "Presidential Palace" not in names(art, "place")
+    assert "Foreign Office" in names(art, "organization")
+    assert "Foreign Office" not in names(art, "place")

@@ -246,6 +246,14 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
             if len(sp) == 1 and sp[0].is_sent_start and (sp[0].lower_ in _COMMON_ACTORS
                                                          or sp[0].lemma_.lower() in _COMMON_ACTORS):
                 continue  # "Gunmen killed ...": a capitalised first word, not a place
+            if len(sp) >= 2 and sp[-1].lower_ in _VENUE_HEADS:
+                mods = {t.lower_ for t in sp[:-1]}
+                if mods <= {"presidential", "royal", "imperial", "official"}:
+                    continue  # "the Presidential Palace": a description, not a name
+                if sp[-1].lower_ in ("office", "offices") and mods <= TITLE_WORDS | {"'s", "cabinet", "home"}:
+                    found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
+                                       token_end=sp.end))
+                    continue  # "the Foreign Office", "the Prime Minister's Office": a ministry
             found.append(Found("place", sp.text, sp.start_char, sp.end_char, sec, name=_proper_part(sp),
                                token_i=sp.start, token_end=sp.end))
         elif label == "NORP":
