@@ -115,6 +115,21 @@ def _check_embedded(path: Path) -> None:
     del probe
 
 
+def _yielding(argv: list[str]) -> list[str]:
+    """``argv`` at nice 10: on a machine shared with the ETL, public queries get only spare CPU."""
+    nice = shutil.which("nice")
+    return [nice, "-n", "10", *argv] if nice else argv
+
+
+def _first_to_go(pid: int) -> None:
+    """If memory runs out, the kernel kills this process (a query server or loader we can restart)
+    before the store server or the ETL."""
+    try:
+        Path(f"/proc/{pid}/oom_score_adj").write_text("1000")
+    except OSError:
+        pass  # not Linux, or gone already
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -195,9 +210,10 @@ class _Replica:
     def _spawn(self, snapshot: _Snapshot) -> _Child:
         port = free_port()
         err = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a long-lived child never blocks on it
-        proc = subprocess.Popen([self.exe, "serve-read-only", "--location", str(snapshot.location),
-                                 "--union-default-graph", "--timeout-s", str(int(max(1, self.timeout_s))),
-                                 "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=err)
+        argv = [self.exe, "serve-read-only", "--location", str(snapshot.location), "--union-default-graph",
+                "--timeout-s", str(int(max(1, self.timeout_s))), "--bind", f"127.0.0.1:{port}"]
+        proc = subprocess.Popen(_yielding(argv), stdout=subprocess.DEVNULL, stderr=err)
+        _first_to_go(proc.pid)
         child = _Child(snapshot, proc, f"http://127.0.0.1:{port}", err)
         try:
             _wait_until_up(child.url + "/query", proc, stderr=err)
@@ -292,10 +308,9 @@ class _Replica:
         log = self.root / f"{location.name}.load.log"
         argv = [self.exe, "load", "--location", str(location), "--format", "application/n-quads",
                 "--lenient"]  # the store server's own serializer wrote it: checking it again costs ~1/3 of the load
-        nice = shutil.which("nice")
         with open(log, "wb") as err:
-            loader = subprocess.Popen([nice, "-n", "10", *argv] if nice else argv, stdin=subprocess.PIPE,
-                                      stdout=subprocess.DEVNULL, stderr=err)
+            loader = subprocess.Popen(_yielding(argv), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
+        _first_to_go(loader.pid)
         self._loader = loader  # close() kills it
         quads = 0
         try:

@@ -216,6 +216,22 @@ def test_many_runaway_queries_are_bounded_and_all_stopped(
         assert ok.status_code == 200 and ok.json()["boolean"] is True
 
 
+def test_query_servers_yield_to_the_etl(tmp_path: Path, store_server: support.OxigraphServer) -> None:  # type: ignore[name-defined]
+    """On the machine the ETL runs on, the processes that run public queries get only spare CPU
+    (nice 10), and if memory runs out the kernel kills one of them first, not the store server."""
+    assert store_server.proc is not None
+    replica = tmp_path / "endpoint"
+    with make_server(Settings(data_dir=replica, store=store_server.url), port=free_port()) as ep:
+        assert count(ep) > 0
+        mine = [pid for pid in our_oxigraph_processes()
+                if str(replica) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+        assert mine and store_server.proc.pid not in mine
+        for pid in mine:
+            assert int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 10  # nice
+            assert Path(f"/proc/{pid}/oom_score_adj").read_text().strip() == "1000"
+        assert Path(f"/proc/{store_server.proc.pid}/oom_score_adj").read_text().strip() != "1000"
+
+
 @pytest.mark.parametrize("how", ["post-update", "form-update", "put", "delete"])
 def test_behind_a_store_server_updates_are_refused_and_it_is_unchanged(
         tmp_path: Path, store_server: support.OxigraphServer, how: str) -> None:  # type: ignore[name-defined]
