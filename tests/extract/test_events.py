@@ -356,3 +356,14 @@ def test_a_place_after_at_is_not_a_party(read) -> None:  # type: ignore[no-untyp
                published=TUE)
     [a] = events(art, "agreement")
     assert set(a.participants) == {"South Africa", "Zimbabwe"}
+
+
+def test_reaching_striking_or_sealing_a_deal_is_an_agreement_not_an_attack(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "Armenia and Azerbaijan reached a peace agreement in Washington on Friday.",
+               published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"Armenia", "Azerbaijan"} and a.date == "2024-03-01"
+    art = read("Talks ended late.", "Serbia and Hungary struck a deal on gas supplies on Monday.", published=TUE)
+    assert not events(art, "attack")
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"Serbia", "Hungary"} and "gas supplies" in a.topics

@@ -40,8 +40,13 @@ from ._lexicon import (
     ROLE_HEADS,
 )
 
+#: Verbs that conclude a pact named as their object: "reached an agreement", "struck a deal".
+_DEAL_VERBS = {"reach", "strike", "seal", "initial", "initialed", "initialled", "clinch", "finalize", "finalise",
+               "forge"}
+
+
 _TRIGGER_WORDS = (MEETING_VERBS | MEETING_NOUNS | ATTACK_VERBS | ATTACK_NOUNS | AGREEMENT_VERBS | AGREEMENT_NOUNS
-                  | {"blow", "fire", "meets", "talks", "signature", "signatures", "attacks", "strikes", "bombings", "airstrikes", "bombers",
+                  | _DEAL_VERBS | {"blow", "fire", "meets", "talks", "signature", "signatures", "attacks", "strikes", "bombings", "airstrikes", "bombers",
                      "gunmen", "blasts", "explosions", "raids", "assaults", "ambushes", "shootings", "massacres"})
 _FUTURE_AUX = {"will", "would", "shall", "'ll", "could", "might", "may", "should", "must"}
 _SPEECH = {"say", "tell", "announce", "state", "add", "write", "report", "quote"}
@@ -491,6 +496,8 @@ def _is_attack_trigger(t: Token) -> bool:
     low = t.lower_
     if t.pos_ == "VERB" and t.lemma_ == "blow" and any(c.lower_ == "up" for c in t.children):
         return True  # "blew themselves up"
+    if t.pos_ == "VERB" and any(c.dep_ in ("dobj", "nsubjpass") and _is_pact(c) for c in t.children):
+        return False  # "struck a deal"
     if t.pos_ == "VERB" and t.lemma_ in ATTACK_VERBS:
         if t.lemma_ in ("fire",) and not any(c.lower_ in ("on", "at") for c in t.children):
             return False
@@ -518,6 +525,10 @@ def _signature_verb(t: Token) -> Token | None:
     return None
 
 
+def _is_pact(tok: Token) -> bool:
+    return tok.lemma_.lower() in AGREEMENT_NOUNS or tok.lower_ in AGREEMENT_NOUNS
+
+
 def _is_agreement_trigger(t: Token) -> bool:
     if _signature_verb(t) is not None:
         return True
@@ -526,6 +537,9 @@ def _is_agreement_trigger(t: Token) -> bool:
         if t.dep_ == "relcl":
             near.append(t.head)
         return any(x.lemma_.lower() in AGREEMENT_NOUNS or x.lower_ in AGREEMENT_NOUNS for x in near)
+    if t.pos_ == "VERB" and t.lemma_ in _DEAL_VERBS and any(
+            c.dep_ in ("dobj", "nsubjpass") and _is_pact(c) for c in t.children):
+        return True  # "reached a peace agreement", "struck a deal", "an accord was sealed"
     if t.pos_ == "VERB" and t.lemma_ == "agree":
         obj = [c for c in t.children if c.dep_ in ("xcomp", "prep", "dobj", "ccomp")]
         for c in obj:
