@@ -130,6 +130,20 @@ def _first_to_go(pid: int) -> None:
         pass  # not Linux, or gone already
 
 
+def _kill_leftovers(root: Path) -> None:
+    """Kill oxigraph processes still serving or loading a snapshot under ``root``: children of an
+    endpoint that was SIGKILLed (we hold the folder's lock, so no live endpoint owns them)."""
+    mark = str(root / "snap-").encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+            if any(Path(a.decode(errors="replace")).name == "oxigraph" for a in argv[:4]) and any(
+                    a.startswith(mark) for a in argv):
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to kill
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -269,6 +283,7 @@ class _Replica:
             self._lockfile = None
             raise LoadError(f"another newsgraph serve keeps its replica in {self.root}; give each endpoint its "
                             "own NEWSGRAPH_REPLICA_DIR", source=str(self.root)) from exc
+        _kill_leftovers(self.root)
         for old in self.root.glob("snap-*"):  # left by an endpoint that was killed
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)

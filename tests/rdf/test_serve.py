@@ -338,3 +338,34 @@ def test_newsgraph_serve_refreshes_on_sighup_and_leaves_no_process_behind(
         proc.wait(timeout=30)
     time.sleep(0.2)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "an oxigraph child outlived newsgraph serve"
+
+
+def test_query_servers_left_by_a_killed_endpoint_are_stopped_by_the_next(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    """SIGKILL gives `newsgraph serve` no chance to stop its oxigraph children; the next endpoint
+    on the same replica folder does."""
+    url, _, _ = store_server
+    port = free_port()
+    env = {**os.environ, "NEWSGRAPH_DATA_DIR": str(tmp_path / "endpoint"), "NEWSGRAPH_STORE": url,
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsgraph.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.RequestException:
+                assert proc.poll() is None, "newsgraph serve exited"
+                time.sleep(0.05)
+        orphans = children_of(proc.pid)
+        assert orphans
+    finally:
+        proc.kill()
+        proc.wait()
+    assert all(Path(f"/proc/{pid}").exists() for pid in orphans)  # orphaned, still running
+    with make_server(Settings(data_dir=tmp_path / "endpoint", store=url), port=free_port()) as ep:
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]
+        time.sleep(0.2)
+        assert not [pid for pid in orphans if Path(f"/proc/{pid}").exists()
+                    and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
