@@ -1,7 +1,8 @@
 """Cookbook query latency on large synthetic stores, built without NLP (issue 5).
 
     nice python benchmarks/bench_query.py --sizes 10000 100000 [--seed 1] [--repeat 3] [--timeout 300]
-    nice python benchmarks/bench_query.py --sizes 10000 --queries /tmp/old-queries --label before
+    nice python benchmarks/bench_query.py --sizes 10000 100000 --before-queries OLD_QUERIES_DIR \
+        --before-store-version 0aa6c29ed302 --before-timeout 60      # earlier queries, interleaved
 
 1. **The store.** ``synthetic_article(seed, i)`` builds article ``i``'s extraction records
    (``newsgraph._models``: entities with mentions, roles and link decisions; events with evidence;
@@ -25,7 +26,9 @@
    empty Oxigraph caches; the OS page cache may still hold the files), then ``--repeat`` *warm*
    runs, median reported. Timed: ``Store.query`` over the union default graph plus reading every
    solution. A query that has not finished after ``--timeout`` seconds is killed and reported as
-   ``> timeout``.
+   ``> timeout`` (with its cold time when that run finished). With ``--before-queries`` the earlier
+   version of each query runs on the earlier store (``--before-store-version``) right before the
+   current one, so that before and after see the same machine load (the machine is shared).
 
 Prints one table per size (ms and rows) and writes ``results/query-<label>-<time>.json``.
 """
@@ -411,25 +414,38 @@ def _run_one(store_dir: str, query_file: str, repeat: int) -> None:
         return (time.perf_counter() - t) * 1000, rows
 
     cold, rows = once()
+    print(json.dumps({"cold_ms": cold, "rows": rows}), flush=True)  # kept if the warm runs time out
     warm = [once()[0] for _ in range(repeat)]
     print(json.dumps({"cold_ms": cold, "warm_ms": statistics.median(warm), "warm_runs_ms": warm, "rows": rows}))
 
 
-def time_queries(store_dir: Path, queries: list[Path], repeat: int, timeout: float) -> dict[str, dict[str, Any]]:
+def _time_one(store_dir: Path, query: Path, repeat: int, timeout: float) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--_run-one", str(store_dir / "store"), str(query), str(repeat)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        lines = out.strip().splitlines()
+        return {"timeout_s": timeout, **(json.loads(lines[-1]) if lines else {})}
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1:]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def time_queries(store_dir: Path, queries: list[Path], repeat: int, timeout: float,
+                 before: tuple[Path, Path] | None = None,
+                 before_timeout: float | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Time every query; with ``before`` = (store, queries folder), time the earlier version of
+    each query on the earlier store right before it, so both see the same machine load."""
     out: dict[str, dict[str, Any]] = {}
+    old: dict[str, dict[str, Any]] = {}
     for q in queries:
-        cmd = [sys.executable, __file__, "--_run-one", str(store_dir / "store"), str(q), str(repeat)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            out[q.stem] = {"timeout_s": timeout}
-        else:
-            if proc.returncode != 0:
-                out[q.stem] = {"error": proc.stderr.strip().splitlines()[-1:]}
-            else:
-                out[q.stem] = json.loads(proc.stdout.strip().splitlines()[-1])
+        if before is not None and (before[1] / q.name).exists():
+            old[q.stem] = _time_one(before[0], before[1] / q.name, repeat, before_timeout or timeout)
+            print(f"  {q.stem:26s} before: {_fmt(old[q.stem])}", file=sys.stderr, flush=True)
+        out[q.stem] = _time_one(store_dir, q, repeat, timeout)
         print(f"  {q.stem:26s} {_fmt(out[q.stem])}", file=sys.stderr, flush=True)
-    return out
+    return out, old
 
 
 def _ms(v: float) -> str:
@@ -437,6 +453,8 @@ def _ms(v: float) -> str:
 
 
 def _fmt(r: dict[str, Any]) -> str:
+    if "timeout_s" in r and "cold_ms" in r:
+        return f"cold {_ms(r['cold_ms'])} ms, {r['rows']} rows; warm runs killed at {r['timeout_s']:.0f} s"
     if "timeout_s" in r:
         return f"> {r['timeout_s']:.0f} s (killed)"
     if "error" in r:
@@ -444,22 +462,32 @@ def _fmt(r: dict[str, Any]) -> str:
     return f"cold {_ms(r['cold_ms'])} ms, warm {_ms(r['warm_ms'])} ms, {r['rows']} rows"
 
 
+def _cells(r: dict[str, Any]) -> list[str]:
+    if "timeout_s" in r and "cold_ms" in r:  # the cold run finished, the warm ones did not
+        return [_ms(r["cold_ms"]), f"(> {r['timeout_s']:.0f} s for all runs)", str(r["rows"])]
+    if "timeout_s" in r:
+        return [f"> {r['timeout_s']:.0f} s", "", ""]
+    if "cold_ms" in r:
+        return [_ms(r["cold_ms"]), _ms(r["warm_ms"]) + ("" if r["warm_ms"] < 200 else " **"), str(r["rows"])]
+    return ["error" if r else "", "", ""]
+
+
 def table(results: dict[str, Any]) -> str:
+    """Markdown: per size, (before: cold, warm, rows when measured) cold ms, warm ms, rows; ** = over 200 ms."""
     sizes = list(results["sizes"])
-    head = "| query | " + " | ".join(f"{int(s):,}: cold ms | {int(s):,}: warm ms | rows" for s in sizes) + " |"
-    lines = [head, "|---" * (1 + 3 * len(sizes)) + "|"]
+    cols: list[str] = []
+    for s in sizes:
+        if results["sizes"][s].get("before"):
+            cols += [f"{int(s):,} before: cold ms", "warm ms", "rows"]
+        cols += [f"{int(s):,}: cold ms", "warm ms", "rows"]
+    lines = ["| query | " + " | ".join(cols) + " |", "|---" * (1 + len(cols)) + "|"]
     names = sorted({q for s in sizes for q in results["sizes"][s]["queries"]})
     for name in names:
-        cells = []
+        cells: list[str] = []
         for s in sizes:
-            r = results["sizes"][s]["queries"].get(name, {})
-            if "timeout_s" in r:
-                cells += [f"> {r['timeout_s']:.0f} s", "", ""]
-            elif "cold_ms" in r:
-                flag = "" if r["warm_ms"] < 200 else " **"
-                cells += [_ms(r["cold_ms"]), _ms(r["warm_ms"]) + flag, str(r["rows"])]
-            else:
-                cells += ["error", "", ""]
+            if results["sizes"][s].get("before"):
+                cells += _cells(results["sizes"][s]["before"].get(name, {}))
+            cells += _cells(results["sizes"][s]["queries"].get(name, {}))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -480,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="current", help="name for this run in the JSON file")
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--store-version", help="use the cached stores of this version (see results/query-stores/)")
+    ap.add_argument("--before-queries", type=Path, help="earlier versions of the queries, timed interleaved")
+    ap.add_argument("--before-store-version", help="the cached store version the earlier queries run on")
+    ap.add_argument("--before-timeout", type=float, help="time-out for the earlier queries (default --timeout)")
     args = ap.parse_args(argv)
 
     queries = sorted(args.queries.glob("*.rq"))
@@ -498,8 +529,13 @@ def main(argv: list[str] | None = None) -> int:
               f"built in {info['build_s']} s)", file=sys.stderr)
         if args.build_only:
             continue
-        results["sizes"][str(n)] = {"store": info, "load": os.getloadavg(),
-                                    "queries": time_queries(path, queries, args.repeat, args.timeout)}
+        before = None
+        if args.before_queries:
+            bpath, _ = build_store(n, args.seed, args.jobs, version=args.before_store_version)
+            before = (bpath, args.before_queries)
+        load = os.getloadavg()
+        now, old = time_queries(path, queries, args.repeat, args.timeout, before, args.before_timeout)
+        results["sizes"][str(n)] = {"store": info, "load": [load, os.getloadavg()], "queries": now, "before": old}
     results["machine"]["load_end"] = os.getloadavg()
     if results["sizes"]:
         print(table(results))
