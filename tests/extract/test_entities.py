@@ -233,3 +233,9 @@ def test_descriptive_buildings_and_ministries(read) -> None:  # type: ignore[no-
     assert "Presidential Palace" not in names(art, "place")
     assert "Foreign Office" in names(art, "organization")
     assert "Foreign Office" not in names(art, "place")
+
+
+def test_a_name_after_a_title_may_start_with_a_function_word(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Vietnamese President To Lam received the delegation in Hanoi on Monday.")
+    lam = person(art, "To Lam")
+    assert lam.role_of == "Vietnam"

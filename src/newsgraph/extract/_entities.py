@@ -280,7 +280,7 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 continue  # "Tigrayan", "Kurdish" alone describe people; a state's demonym is the state
             found.append(Found("organization", sp.text, sp.start_char, sp.end_char, sec, token_i=sp.start,
                                token_end=sp.end))
-    found += _titled_names(doc, found, sections)
+    found += _titled_names(doc, found, sections, state_at)
     found = _defined_acronyms(doc, found, sections)
     found += _acronyms(doc, found, sections)
     found += _led_coalitions(doc, found, sections)
@@ -463,6 +463,12 @@ def _join_adjacent_people(doc: Doc) -> list[Span]:
                 and not doc[start - 1].ent_type_ and doc[start - 1].lower_.rstrip(".") not in TITLE_WORDS | HONORIFICS \
                 and doc[start - 1].dep_ == "compound":
             start -= 1
+        # "President [To] Lam": a capitalised word between a title and a name, whatever its part of speech
+        if ent.label_ == "PERSON" and start > 1 and start == ent.start and doc[start - 1].is_title \
+                and doc[start - 1].is_alpha and not doc[start - 1].is_sent_start and not doc[start - 1].ent_type_ \
+                and doc[start - 1].pos_ in ("ADP", "PART", "ADV", "CCONJ", "SCONJ", "DET") \
+                and doc[start - 2].lower_ in ROLE_HEADS and doc[start - 2].is_title:
+            start -= 1
         if end > ent.end or start < ent.start:
             out[k] = Span(doc, start, end, label="PERSON")
     return [part for ent in out for part in _split_coordination(ent)]
@@ -539,7 +545,8 @@ def _split_coordination(ent: Span) -> list[Span]:
     return parts + ([place] if place is not None and all(t.pos_ == "PROPN" for t in place) else [])
 
 
-def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Section]]) -> list[Found]:
+def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Section]],
+                  state_at: dict[int, str] | None = None) -> list[Found]:
     """ "Sultan Qaboos", "King Salman": a title-cased honorific before a name the model missed."""
     taken = {i for f in found for i in range(f.token_i, max(f.token_end, f.token_i + 1))}
     out: list[Found] = []
@@ -547,7 +554,12 @@ def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Sectio
         if not (tok.is_title and tok.lower_ in HONORIFICS | ROLE_HEADS):
             continue
         j = tok.i + 1
-        while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].is_title and j not in taken \
+        body = section_of(tok.idx, sections) != "headline"  # a Title-Case headline capitalises every word
+        while j < len(doc) and doc[j].is_title and j not in taken and (doc[j].pos_ == "PROPN" or (
+                # "President To Lam": a capitalised word mid-sentence is a name part, whatever its usual part
+                # of speech, when a name follows it
+                body and j == tok.i + 1 and j + 1 < len(doc) and doc[j + 1].pos_ == "PROPN" and doc[j + 1].is_title
+                and not doc[j].is_sent_start and doc[j].is_alpha)) \
                 and doc[j].lower_ not in HONORIFICS | ROLE_HEADS and doc[j].ent_type_ in ("", "PERSON", "ORG", "NORP"):
             j += 1
         if j == tok.i + 1 or (j < len(doc) and doc[j].tag_ == "POS" and j == tok.i + 2 and False):
@@ -558,8 +570,9 @@ def _titled_names(doc: Doc, found: list[Found], sections: list[tuple[int, Sectio
         if any(t.i in taken for t in span):
             continue
         sec = section_of(span.start_char, sections)
-        out.append(Found("person", span.text, span.start_char, span.end_char, sec, roles=[tok.lower_],
-                         token_i=span.start, token_end=span.end))
+        roles, role_of = _role_before(span, state_at or {})
+        out.append(Found("person", span.text, span.start_char, span.end_char, sec, roles=roles or [tok.lower_],
+                         role_of=role_of, token_i=span.start, token_end=span.end))
         taken.update(range(span.start, span.end))
     return out
 

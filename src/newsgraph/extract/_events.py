@@ -433,6 +433,22 @@ def _visited_state(r: Reader, tokens: list[Token]) -> Entity | None:
     return r.host_state(place) if place is not None else None
 
 
+def _visitor(visit: Token) -> list[Token]:
+    """Who makes a visit named without a possessor: the subject of the verb the visit hangs on ("X paid
+    a visit", "On a visit to Hanoi, X met Y", "X, who is on a visit to Y")."""
+    tok = visit
+    for _ in range(4):
+        if tok.head.i == tok.i:
+            break
+        tok = tok.head
+        if tok.pos_ in ("VERB", "AUX"):
+            subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subj and subj[0].lower_ in _REL_PRONOUNS and tok.dep_ == "relcl":
+                return [tok.head]  # "Yoon, who is on a state visit to Vietnam"
+            return [g for c in subj for g in c.subtree]
+    return []
+
+
 def _host(r: Reader, t: Token, sent: Span, people: list[Entity]) -> Entity | None:
     """Who hosted a meeting, only when the text says so.
 
@@ -457,14 +473,26 @@ def _host(r: Reader, t: Token, sent: Span, people: list[Entity]) -> Entity | Non
         if x.lemma_ in ("visit", "trip", "tour") and x.pos_ == "NOUN":
             owner = [g for c in x.children if c.dep_ == "poss" for g in c.subtree]
             to = [g for c in x.children if c.dep_ == "prep" and c.lower_ in ("to", "in") for g in c.subtree]
+            if not owner:
+                owner = _visitor(x)  # "paid a visit to Manila", "On a visit to Hanoi, X met Y"
             if owner:
                 guest, dest, said = _entity_in(r, owner, ("person",)), _visited_state(r, to) if to else None, True
+                break
+        elif x.lower_ == "visiting" and x.dep_ == "amod":
+            # "the visiting South Korean president, Yoon Suk Yeol"
+            guest = r.by_token.get(x.head.i) or r.appositive_person(x.head)
+            if guest is not None and guest.kind == "person":
+                said = True
                 break
         elif x.pos_ == "VERB" and (x.lemma_ == "visit" or x.lemma_ == "arrive" and any(
                 c.dep_ == "prep" and c.lower_ == "in" for c in x.children)):
             subj = [g for c in x.children if c.dep_ == "nsubj" for g in c.subtree]
             if not subj and x.dep_ == "conj":  # "arrived in Tehran and met X": the first verb's subject
                 subj = [g for c in x.head.children if c.dep_ == "nsubj" for g in c.subtree]
+            if not subj and x.dep_ in ("acl", "advcl") and x.tag_ == "VBG":  # "X, visiting Hanoi, met Y"
+                subj = list(x.head.subtree) if x.dep_ == "acl" else [
+                    g for c in x.head.children if c.dep_ == "nsubj" for g in c.subtree]
+                subj = [g for g in subj if g.i < x.i]
             where = [g for c in x.children if c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "in"
                      for g in c.subtree]
             dest = _visited_state(r, where)
