@@ -370,12 +370,12 @@ def test_reaching_striking_or_sealing_a_deal_is_an_agreement_not_an_attack(read)
 
 
 def test_visits_told_many_ways_give_the_host(read) -> None:  # type: ignore[no-untyped-def]
-    for text in ("On a visit to Hanoi, South Korean President Yoon Suk Yeol met Vietnamese President To Lam on "
-                 "Monday.",
+    for text in (("On a visit to Hanoi, South Korean President Yoon Suk Yeol met Vietnamese President To Lam on "
+                  "Monday."),
                  "South Korean President Yoon Suk Yeol, visiting Hanoi, met Vietnamese President To Lam on Monday.",
                  "The visiting South Korean president, Yoon Suk Yeol, met Vietnamese President To Lam on Monday.",
-                 "Japanese Prime Minister Fumio Kishida paid an official visit to Hanoi on Monday, where he held "
-                 "talks with Vietnamese President To Lam."):
+                 ("Japanese Prime Minister Fumio Kishida paid an official visit to Hanoi on Monday, where he held "
+                  "talks with Vietnamese President To Lam.")):
         art = read(text, published=TUE)
         [m] = events(art, "meeting")
         assert m.host == "To Lam", text

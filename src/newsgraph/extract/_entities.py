@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -391,10 +392,10 @@ def _acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Section]])
         long = aliases.get(tok.text)
         if long is None:
             continue
-        f = at.get(tok.i)
-        if f is not None and f.kind == "organization" and f.token_end == tok.i + 1:
-            f.name = long  # the model found it: it joins the long name
-        elif f is None and not any(g.token_i <= tok.i < max(g.token_end, g.token_i + 1) for g in found):
+        here = at.get(tok.i)
+        if here is not None and here.kind == "organization" and here.token_end == tok.i + 1:
+            here.name = long  # the model found it: it joins the long name
+        elif here is None and not any(g.token_i <= tok.i < max(g.token_end, g.token_i + 1) for g in found):
             out.append(Found("organization", tok.text, tok.idx, tok.idx + len(tok), section_of(tok.idx, sections),
                              name=long, token_i=tok.i, token_end=tok.i + 1))
     return out
@@ -478,7 +479,7 @@ _GROUP_NAME_WORDS = {"state", "front", "army", "movement", "party", "jihad", "br
                      "guard", "resistance", "union", "league", "alliance", "congress", "group", "organization"}
 
 
-def _repair(doc: Doc, state_words: dict[str, object]) -> list[Span]:
+def _repair(doc: Doc, state_words: Mapping[str, object]) -> list[Span]:
     """Mend two common mislabels of the small model before entities are typed.
 
     - "[Islamic]NORP [State]ORG", "[Islamic]NORP State fighters": a group's name cut in two is one name;
