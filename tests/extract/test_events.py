@@ -379,3 +379,14 @@ def test_visits_told_many_ways_give_the_host(read) -> None:  # type: ignore[no-u
         art = read(text, published=TUE)
         [m] = events(art, "meeting")
         assert m.host == "To Lam", text
+
+
+def test_where_a_side_meeting_was_and_who_led_the_delegations(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Chinese President Xi Jinping met Indian Prime Minister Narendra Modi on the sidelines of the "
+               "BRICS summit in Kazan on Wednesday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert m.place == "Kazan"
+    art = read("Delegations led by Chinese Foreign Minister Wang Yi and Indian Foreign Minister Subrahmanyam "
+               "Jaishankar met in Beijing on Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Wang Yi", "Subrahmanyam Jaishankar"}

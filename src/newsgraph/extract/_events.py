@@ -317,7 +317,7 @@ def _local(anchor: Token, trigger: Token) -> list[Token]:
     return toks + [t for t in trigger.subtree if t.i not in ids]
 
 
-_TAKING_PART = {"accompany", "attend", "join", "include", "bring"}
+_TAKING_PART = {"accompany", "attend", "join", "include", "bring", "lead", "head"}
 
 
 def _outside_asides(tokens: list[Token], trigger: Token) -> list[Token]:
@@ -979,6 +979,13 @@ def _where(t: Token, anchor: Token) -> list[Token]:
     # "On a visit to Tehran, X signed": the visit's destination is where it happened
     heads += [g for c in anchor.children if c.dep_ == "prep" for g in c.children
               if g.dep_ == "pobj" and g.lemma_ in ("visit", "trip", "tour")]
+    # "met on the sidelines of the summit in Kazan", "during a forum in Astana": where the gathering was
+    for c in [c for h in (t, anchor) for c in h.children if c.dep_ == "prep" and c.lower_ in ("on", "during", "at")]:
+        for g in c.children:
+            if g.dep_ == "pobj" and g.lemma_ in ("sideline", "sidelines", "margin", "margins"):
+                g = next((x for p in g.children if p.lower_ == "of" for x in p.children if x.dep_ == "pobj"), g)
+            if g.dep_ == "pobj" and g.lemma_ in _GATHERINGS:
+                heads.append(g)
     for h in heads:
         for c in h.children:
             if c.dep_ == "prep" and (c.lower_ in ("in", "at", "inside", "near") or (
@@ -989,6 +996,8 @@ def _where(t: Token, anchor: Token) -> list[Token]:
     return out
 
 
+_GATHERINGS = MEETING_NOUNS | {"forum", "gathering", "ceremony", "session", "assembly", "meeting", "congress",
+                               "dialogue", "retreat", "reception", "dinner", "funeral", "inauguration"}
 _SITE_WORDS = FACILITY_HEADS | {"house", "office", "kremlin", "hall", "building", "compound", "center", "centre"}
 
 
