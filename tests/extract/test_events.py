@@ -390,3 +390,14 @@ def test_where_a_side_meeting_was_and_who_led_the_delegations(read) -> None:  # 
                "Jaishankar met in Beijing on Monday.", published=TUE)
     [m] = events(art, "meeting")
     assert set(m.participants) == {"Wang Yi", "Subrahmanyam Jaishankar"}
+
+
+def test_an_attack_by_a_group_and_a_count_around_an_aside(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("An airstrike by the Saudi-led coalition hit a school bus in Saada on Thursday, killing 40 children.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert a.perpetrators == ["Saudi-led coalition"] and a.target == "school bus"
+    art = read("At least 12 people, including three children, were killed in the attack in Bamako on Tuesday.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert (a.killed, a.place) == (12, "Bamako")

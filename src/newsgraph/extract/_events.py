@@ -65,7 +65,8 @@ def _count(text: str, verbs: str, adjectives: str) -> int | None:
     m = re.search(rf"\b(?:{verbs})\s+{_QUAL}({_NUM})\b(?!-year|-day|-month| years| months| days| percent|%)", low)
     if m:
         return words_to_int(m.group(1))
-    m = re.search(rf"\b{_QUAL}({_NUM}){_VICTIM}\s+(?:were |had been |have been |was |are )?(?:{adjectives})\b", low)
+    m = re.search(rf"\b{_QUAL}({_NUM}){_VICTIM}(?:,[^,;]{{1,60}},)?\s+(?:were |had been |have been |was |are )?"
+                  rf"(?:{adjectives})\b", low)  # "12 people, including three children, were killed"
     if m:
         return words_to_int(m.group(1))
     m = re.search(rf"\b(?:{verbs})\s+(?:a|an|one)\s+(?:\w+\s+){{0,2}}?(?:man|woman|person|civilian|soldier|"
@@ -1096,6 +1097,8 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
             blamed.append(e)  # "blamed the Houthi militia for the blast"
         elif (tok.dep_ == "nsubj" or np.dep_ == "nsubj") and np.head.lemma_ == "blame":
             continue
+        elif np.dep_ == "pobj" and np.head.lower_ == "by" and np.head.head.i == t.i and t.pos_ == "NOUN":
+            perps.append(e)  # "an airstrike by the Saudi-led coalition"
         elif np.dep_ == "nsubj" and np.head.lemma_ in ("carry", "launch", "conduct", "stage", "mount") and (
                 t.head.i == np.head.i and t.dep_ == "dobj"):
             perps.append(e)  # "Pakistan carried out airstrikes", "the group launched an attack"
