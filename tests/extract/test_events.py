@@ -401,3 +401,10 @@ def test_an_attack_by_a_group_and_a_count_around_an_aside(read) -> None:  # type
                published=TUE)
     [a] = events(art, "attack")
     assert (a.killed, a.place) == (12, "Bamako")
+
+
+def test_the_person_visited_is_the_host(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Turkish President Recep Tayyip Erdogan visited Russian President Vladimir Putin in Sochi on Monday.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert m.host == "Vladimir Putin"

@@ -494,6 +494,11 @@ def _host(r: Reader, t: Token, sent: Span, people: list[Entity]) -> Entity | Non
                 subj = list(x.head.subtree) if x.dep_ == "acl" else [
                     g for c in x.head.children if c.dep_ == "nsubj" for g in c.subtree]
                 subj = [g for g in subj if g.i < x.i]
+            visited = [c for c in x.children if c.dep_ == "dobj" and x.lemma_ == "visit"]
+            host = _entity_in(r, [g for c in visited for g in c.subtree], ("person",)) if visited else None
+            if host is not None and subj and any(host is p for p in people):
+                guest = _entity_in(r, subj, ("person",))  # "Erdogan visited Putin in Sochi"
+                return host if guest is not None and guest is not host and any(guest is p for p in people) else None
             where = [g for c in x.children if c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "in"
                      for g in c.subtree]
             dest = _visited_state(r, where)
