@@ -408,3 +408,22 @@ def test_the_person_visited_is_the_host(read) -> None:  # type: ignore[no-untype
                published=TUE)
     [m] = events(art, "meeting")
     assert m.host == "Vladimir Putin"
+
+
+def test_states_and_bodies_can_be_the_parties_that_met(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "Iran and Saudi Arabia held talks in Beijing on Friday, Chinese state media said.",
+               published=TUE)
+    [m] = events(art, "meeting")
+    assert (set(m.participants), m.place) == ({"Iran", "Saudi Arabia"}, "Beijing")
+    art = read("Talks ended late.", "Armenian and Azerbaijani officials met in Almaty on Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Armenia", "Azerbaijan"}
+    art = read("Qatar hosts Al Udeid, the largest US air base in the region.", published=TUE)
+    assert not events(art, "meeting")
+
+
+def test_a_meeting_told_by_people_and_by_their_states_is_one(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Russian President Vladimir Putin met Turkish President Recep Tayyip Erdogan in Sochi on Monday.",
+               "Russia and Türkiye held talks on grain exports in Sochi on Monday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert set(m.participants) == {"Vladimir Putin", "Recep Tayyip Erdogan"}

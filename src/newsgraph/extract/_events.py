@@ -127,6 +127,7 @@ class Mention:
     fallback_local: bool = False  # ... from the sentence or paragraph, not the article's lead
     separate: bool = False  # "also", "separate", "other": a distinct happening
     host: Entity | None = None  # meetings: who received the others, when the text says so
+    sides: frozenset[str] = frozenset()  # meetings: the states the parties are or represent
 
 
 class Reader:
@@ -448,6 +449,23 @@ def _visitor(visit: Token) -> list[Token]:
                 return [tok.head]  # "Yoon, who is on a state visit to Vietnam"
             return [g for c in subj for g in c.subtree]
     return []
+
+
+def _meeting_parties(r: Reader, tokens: list[Token], people: list[Entity]) -> list[Entity]:
+    """States and bodies that met, as the clause names them: not where it was ("in Beijing"), not who
+    reported it, not a sponsor in a modifier ("UN-sponsored talks"), not a state a named person represents."""
+    out: list[Entity] = list(people)
+    represented = {id(st) for p in people for st in [r.role_state(p)] if st is not None}
+    for tok in tokens:
+        e = r.by_token.get(tok.i)
+        if e is None or e.kind not in ("state", "organization") or id(e) not in r.kept or id(e) in represented:
+            continue
+        if _locative(tok) or _in_modifier(tok, e, r) or (e.kind == "organization" and _is_media(e)):
+            continue
+        if any(e is o for o in out):
+            continue
+        out.append(e)
+    return out
 
 
 def _host(r: Reader, t: Token, sent: Span, people: list[Entity]) -> Entity | None:
@@ -833,9 +851,23 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         people = r.ents_in(_outside_asides(clause, t), "person")
         # "the king" names a party outright; "he" stands in only for a missing one
         people += r.resolve_anaphors(clause, people, pronouns=len(people) < 2)
-        m.participants = people
         if len(people) < 2:
-            return None
+            # "Iran and Saudi Arabia held talks", "Armenian and Azerbaijani officials met": the parties are
+            # states or bodies; only when the clause names no person at all, and a host verb's object is one
+            if people or t.lemma_ == "visit" or t.lemma_ in _HOSTING and not any(
+                    c.dep_ in ("dobj", "nsubjpass") and r.by_token.get(c.i) is not None
+                    and r.by_token[c.i].kind in ("state", "organization") for c in t.children):
+                return None  # "visited Qatar" is a trip, "Qatar hosts Al Udeid" a base: no meeting of parties
+            parties = _meeting_parties(r, _outside_asides(clause, t), people)
+            if len(parties) < 2:
+                return None
+            m.participants = parties
+            m.sides = frozenset(p.name for p in parties)
+            return m
+        m.participants = people
+        sides = [r.role_state(p) for p in people]
+        if all(st is not None and st.kind == "state" for st in sides):
+            m.sides = frozenset(st.name for st in sides if st is not None)
         if m.modality == "asserted":
             r.last_pair = people[:2]
         m.host = _host(r, t, sent, people)
@@ -1069,7 +1101,8 @@ def _in_modifier(tok: Token, e: Entity, r: Reader) -> bool:
         hi += 1
     for x in tok.doc[lo:hi + 1]:
         h = x.head
-        if not lo <= h.i <= hi and h.dep_ in ("amod", "acl") and h.tag_ in ("VBN", "JJ", "VBG"):
+        if not lo <= h.i <= hi and h.dep_ in ("amod", "acl") and h.tag_ in ("VBN", "JJ", "VBG") \
+                and r.by_token.get(h.i) is None:  # "Armenian and Azerbaijani": a conjunct, not a modifier
             return True
     return False
 
@@ -1135,7 +1168,9 @@ def _to_event(r: Reader, ms: list[Mention]) -> Event:
     ev = Event(type=first.type)  # type: ignore[arg-type]
     ev.participants = names([p for m in ms for p in m.participants]) if first.type != "attack" else []
     if first.type == "meeting":
-        ev.participants = names(max((m.participants for m in ms), key=len))
+        # the fullest list, people before the states they represent
+        ev.participants = names(max((m.participants for m in ms),
+                                    key=lambda ps: (any(p.kind == "person" for p in ps), len(ps))))
     ev.signatories = names([p for m in ms for p in m.signatories])
     if first.type == "meeting":
         hosts = [m.host for m in ms if m.host is not None]
@@ -1220,6 +1255,10 @@ def _same_meeting(a: list[Mention], b: Mention) -> bool:
     if b.section == "body" and _conflict(da, _own_date(b)):
         return False
     if pa == pb:
+        return True
+    # "Putin met Erdogan" and "Russia and Turkey held talks": the same sides, named by people or by states
+    sa, sb = a[0].sides, b.sides
+    if len(sa) >= 2 and sa == sb and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
         return True
     if (pa <= pb or pb <= pa) and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
         return True
