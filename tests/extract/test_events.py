@@ -427,3 +427,11 @@ def test_a_meeting_told_by_people_and_by_their_states_is_one(read) -> None:  # t
                "Russia and Türkiye held talks on grain exports in Sochi on Monday.", published=TUE)
     [m] = events(art, "meeting")
     assert set(m.participants) == {"Vladimir Putin", "Recep Tayyip Erdogan"}
+
+
+def test_the_leaders_of_three_states_met_is_the_meeting_of_their_leaders(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("The leaders of Algeria, Tunisia and Libya met in Algiers on Saturday.",
+               "Tunisian President Kais Saied and Libyan council head Mohamed al-Menfi were welcomed by Algerian "
+               "President Abdelmadjid Tebboune on Saturday.", published=TUE)
+    [m] = events(art, "meeting")
+    assert {"Kais Saied", "Abdelmadjid Tebboune"} <= set(m.participants)

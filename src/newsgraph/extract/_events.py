@@ -866,8 +866,7 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
             return m
         m.participants = people
         sides = [r.role_state(p) for p in people]
-        if all(st is not None and st.kind == "state" for st in sides):
-            m.sides = frozenset(st.name for st in sides if st is not None)
+        m.sides = frozenset(st.name for st in sides if st is not None and st.kind == "state")
         if m.modality == "asserted":
             r.last_pair = people[:2]
         m.host = _host(r, t, sent, people)
@@ -1258,7 +1257,8 @@ def _same_meeting(a: list[Mention], b: Mention) -> bool:
         return True
     # "Putin met Erdogan" and "Russia and Turkey held talks": the same sides, named by people or by states
     sa, sb = a[0].sides, b.sides
-    if len(sa) >= 2 and sa == sb and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
+    if min(len(sa), len(sb)) >= 2 and (sa <= sb or sb <= sa) and not b.separate and (
+            a[0].date == b.date or not b.date_in_sentence):
         return True
     if (pa <= pb or pb <= pa) and not b.separate and (a[0].date == b.date or not b.date_in_sentence):
         return True
