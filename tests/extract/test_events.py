@@ -435,3 +435,10 @@ def test_the_leaders_of_three_states_met_is_the_meeting_of_their_leaders(read) -
                "President Abdelmadjid Tebboune on Saturday.", published=TUE)
     [m] = events(art, "meeting")
     assert {"Kais Saied", "Abdelmadjid Tebboune"} <= set(m.participants)
+
+
+def test_talks_a_deal_came_after_are_not_a_meeting_of_its_parties(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Talks ended late.", "Israel and Hamas agreed to a ceasefire on Wednesday after talks mediated by "
+               "Qatar and Egypt.", published=TUE)
+    assert not events(art, "meeting")
+    assert len(events(art, "agreement")) == 1

@@ -858,7 +858,11 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                     c.dep_ in ("dobj", "nsubjpass") and r.by_token.get(c.i) is not None
                     and r.by_token[c.i].kind in ("state", "organization") for c in t.children):
                 return None  # "visited Qatar" is a trip, "Qatar hosts Al Udeid" a base: no meeting of parties
-            parties = _meeting_parties(r, _outside_asides(clause, t), people)
+            scope = clause
+            if t.pos_ != "VERB" and _anchor(t).lemma_ not in ("hold", "have", "conduct", "begin", "start", "open",
+                                                              "resume", "take", "meet"):
+                scope = list(t.subtree)  # "agreed after talks mediated by Qatar": the talks' own phrase only
+            parties = _meeting_parties(r, _outside_asides(scope, t), people)
             if len(parties) < 2:
                 return None
             m.participants = parties
