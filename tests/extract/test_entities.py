@@ -239,3 +239,11 @@ def test_a_name_after_a_title_may_start_with_a_function_word(read) -> None:  # t
     art = read("Vietnamese President To Lam received the delegation in Hanoi on Monday.")
     lam = person(art, "To Lam")
     assert lam.role_of == "Vietnam"
+
+
+def test_a_site_named_two_ways_is_one_place_and_a_description_is_none(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Sultan Haitham bin Tarik received the delegation at the Al Alam palace in Muscat on Monday.",
+               "Talks at Al Alam Palace lasted three hours, and the kingdom's officials were upbeat.")
+    places = names(art, "place")
+    assert "Al Alam Palace" in places and "Al Alam" not in places
+    assert "kingdom" not in places

@@ -244,6 +244,8 @@ def collect(doc: Doc, gazetteer: Gazetteer, sections: list[tuple[int, Section]])
                 sp = sp[1:]
             if not sp.text:
                 continue
+            if not any(t.text[:1].isupper() for t in sp):
+                continue  # "the kingdom": a description, not a name
             if len(sp) == 1 and sp[0].is_sent_start and (sp[0].lower_ in _COMMON_ACTORS
                                                          or sp[0].lemma_.lower() in _COMMON_ACTORS):
                 continue  # "Gunmen killed ...": a capitalised first word, not a place
@@ -679,11 +681,34 @@ def merge(found: list[Found]) -> tuple[list[Entity], dict[int, Entity]]:
             ent = found_ent
             ent.mentions.append(Mention(f.text, f.start, f.end, f.section))
             _map(by_token, f, ent)
+        if kind == "place":
+            for gone, site in _join_sites(groups):
+                for i, e in list(by_token.items()):
+                    if e is gone:
+                        by_token[i] = site
         for e in groups.values():
             e.mentions.sort(key=lambda m: m.start)
         # the Title-Case headline alone is no evidence ("UAE President Flies to Doha")
         entities += [e for e in groups.values() if any(m.section != "headline" for m in e.mentions)]
     return entities, by_token
+
+
+def _join_sites(groups: dict[str, Entity]) -> list[tuple[Entity, Entity]]:
+    """ "the Miraflores presidential palace" (named "Miraflores") and "Miraflores Palace" are one site; a town
+    ("Kabul") never joins its airport, since only names cut from a building phrase are joined.
+    RETURNS the (joined, kept) pairs."""
+    joined: list[tuple[Entity, Entity]] = []
+    for key, ent in list(groups.items()):
+        forms = ent.surface_forms()
+        if not forms or not all(f.split()[-1].islower() and f.split()[-1] in _VENUE_HEADS for f in forms):
+            continue
+        site = next((g for k, g in groups.items() if k != key and k.startswith(key + " ")
+                     and k.split()[-1] in _VENUE_HEADS), None)
+        if site is not None:
+            site.mentions += ent.mentions
+            del groups[key]
+            joined.append((ent, site))
+    return joined
 
 
 def _map(by_token: dict[int, Entity], f: Found, ent: Entity) -> None:
