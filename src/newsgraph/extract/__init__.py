@@ -26,7 +26,18 @@ Conventions a reader of the output should know (each is a choice, made once, for
 - ``published`` (text pages rarely state it): the caption's date, or the day after when the text
   reports in the past tense something that happened on that next weekday. No caption, no date.
 - Non-events (planned, negated, denied, hypothetical, phone calls) go to ``non_events`` with
-  ``modality`` and ``why``; they never reach ``events``.
+  ``modality`` and ``why``; they never reach ``events``. "Cancelled", "refused to sign" and "a
+  planned/proposed meeting" are non-events too.
+- Meeting hosts (``Event.host``) only where the text says so: who received, hosted, welcomed or
+  greeted the others ("X received Y", "Y was received by X"), the person visited ("X visited Y"),
+  or the leader (else the state) of the country or capital visited ("Y visited Beijing and met
+  Xi", "during Y's visit to Z", "the visiting president"). Otherwise None.
+- Meeting parties are people; states and bodies only when the clause names no person ("Iran and
+  Saudi Arabia held talks"). Both reports of one meeting join.
+- Site names drop a lowercase building word ("the Qasr Al Watan palace" -> "Qasr Al Watan"), and
+  a name defined by an acronym in brackets is one organization ("(JNIM)", by its initials).
+- Agreement topics are the nouns of what it is about (its "on/for/covering ..." phrases, the
+  sectors of "cooperation in ..."), never a date, a weekday or a party.
 """
 from __future__ import annotations
 
