@@ -442,3 +442,13 @@ def test_talks_a_deal_came_after_are_not_a_meeting_of_its_parties(read) -> None:
                "Qatar and Egypt.", published=TUE)
     assert not events(art, "meeting")
     assert len(events(art, "agreement")) == 1
+
+
+def test_they_met_is_the_pair_last_reported_meeting(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Russian President Vladimir Putin met Iranian President Masoud Pezeshkian in the Kremlin on Friday.",
+               "Spokesman Dmitry Peskov said US President Donald Trump had not been discussed.",
+               "They last met at the BRICS summit in Kazan in October.", published=TUE)
+    ms = events(art, "meeting")
+    assert len(ms) == 2
+    assert all(set(m.participants) == {"Vladimir Putin", "Masoud Pezeshkian"} for m in ms)
+    assert {(m.place, m.date) for m in ms} >= {("Kazan", "2023-10")}

@@ -850,6 +850,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
                 return None
         people = r.ents_in(_outside_asides(clause, t), "person")
         # "the king" names a party outright; "he" stands in only for a missing one
+        # "They last met in Kazan": a plural subject of the meeting verb is the pair last reported meeting
+        if not people and r.last_pair and t.pos_ == "VERB" and any(
+                c.dep_ == "nsubj" and c.lower_ == "they" for c in t.children):
+            people = list(r.last_pair)
         people += r.resolve_anaphors(clause, people, pronouns=len(people) < 2)
         if len(people) < 2:
             # "Iran and Saudi Arabia held talks", "Armenian and Azerbaijani officials met": the parties are
