@@ -452,3 +452,10 @@ def test_they_met_is_the_pair_last_reported_meeting(read) -> None:  # type: igno
     assert len(ms) == 2
     assert all(set(m.participants) == {"Vladimir Putin", "Masoud Pezeshkian"} for m in ms)
     assert {(m.place, m.date) for m in ms} >= {("Kazan", "2023-10")}
+
+
+def test_shooting_down_missiles_is_no_attack_and_a_groups_home_state_no_perpetrator(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Yemen's Houthi rebels fired a barrage of missiles at Riyadh on Sunday night, killing one man.",
+               "Saudi air defenses shot down all seven missiles, the coalition said.", published=TUE)
+    [a] = events(art, "attack")
+    assert "Saudi Arabia" not in a.perpetrators and "Yemen" not in a.perpetrators

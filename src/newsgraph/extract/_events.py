@@ -550,6 +550,9 @@ def _is_attack_trigger(t: Token) -> bool:
         return True  # "blew themselves up"
     if t.pos_ == "VERB" and any(c.dep_ in ("dobj", "nsubjpass") and _is_pact(c) for c in t.children):
         return False  # "struck a deal"
+    if t.pos_ == "VERB" and t.lemma_ in ("shoot", "bring") and any(c.lower_ == "down" for c in t.children) and any(
+            c.dep_ in ("dobj", "nsubjpass") and c.lemma_ in _MUNITIONS for c in t.children):
+        return False  # "air defenses shot down seven missiles": an interception, not an attack
     if t.pos_ == "VERB" and t.lemma_ in ATTACK_VERBS:
         if t.lemma_ in ("fire",) and not any(c.lower_ in ("on", "at") for c in t.children):
             return False
@@ -575,6 +578,9 @@ def _signature_verb(t: Token) -> Token | None:
     if any(x.lemma_.lower() in AGREEMENT_NOUNS or x.lower_ in AGREEMENT_NOUNS for c in preps for x in c.subtree):
         return t.head
     return None
+
+
+_MUNITIONS = {"missile", "rocket", "drone", "projectile", "shell", "uav", "munition", "bomb"}
 
 
 def _is_pact(tok: Token) -> bool:
@@ -1127,6 +1133,10 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
         owner = r.by_token.get(tok.head.i)
         if e.kind == "state" and owner is not None and owner is not e and owner.kind == "organization":
             continue  # "the Pakistani Taliban": the demonym is part of the group's name
+        if e.kind == "state" and tok.dep_ in ("poss", "amod", "compound") and any(
+                (o := r.by_token.get(x.i)) is not None and o.kind == "organization" and id(o) in r.kept
+                for x in tok.head.subtree):
+            continue  # "Yemen's Houthi rebels fired": the state says where the group is from
         head = tok.head
         np = _np_head(tok)  # "the al-Qaeda-linked al-Shabaab group claimed": the group's role is the name's
         # "ISIS claimed responsibility", "claimed by Hamas"
