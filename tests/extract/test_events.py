@@ -459,3 +459,9 @@ def test_shooting_down_missiles_is_no_attack_and_a_groups_home_state_no_perpetra
                "Saudi air defenses shot down all seven missiles, the coalition said.", published=TUE)
     [a] = events(art, "attack")
     assert "Saudi Arabia" not in a.perpetrators and "Yemen" not in a.perpetrators
+
+
+def test_a_states_strike_keeps_its_perpetrator_whoever_it_killed(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Iran fired missiles at two bases on Wednesday in retaliation for last Friday's American drone strike "
+               "that killed a commander of the Quds Force.", published=TUE)
+    assert any(a.perpetrators == ["United States of America"] for a in events(art, "attack"))

@@ -1135,7 +1135,7 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
             continue  # "the Pakistani Taliban": the demonym is part of the group's name
         if e.kind == "state" and tok.dep_ in ("poss", "amod", "compound") and any(
                 (o := r.by_token.get(x.i)) is not None and o.kind == "organization" and id(o) in r.kept
-                for x in tok.head.subtree):
+                for x in tok.head.subtree if x.i <= tok.head.i):  # the phrase's own words, before its head
             continue  # "Yemen's Houthi rebels fired": the state says where the group is from
         head = tok.head
         np = _np_head(tok)  # "the al-Qaeda-linked al-Shabaab group claimed": the group's role is the name's
