@@ -247,3 +247,18 @@ def test_a_site_named_two_ways_is_one_place_and_a_description_is_none(read) -> N
     places = names(art, "place")
     assert "Al Alam Palace" in places and "Al Alam" not in places
     assert "kingdom" not in places
+
+
+def test_military_ranks_are_roles_and_a_possessive_state_stays_a_state(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Burkina Faso's junta leader Captain Ibrahim Traore met Malian leader Assimi Goita in Bamako.",
+               "Brigadier General Amadou Sow and Captain Ibrahim Traore later inspected troops.")
+    assert {"Ibrahim Traore", "Assimi Goita", "Amadou Sow"} <= names(art, "person")
+    assert not any(n.startswith(("Captain", "Brigadier")) for n in names(art, "person"))
+    assert "Burkina Faso" in names(art, "state") and "Burkina Faso" not in names(art, "person")
+
+
+def test_an_acronym_definition_reads_names_with_apostrophes(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Suspected jihadists attacked a village near Djibo on Sunday.",
+               "The Jama'at Nusrat al-Islam wal-Muslimin (JNIM) is active in the area.")
+    assert "Jama'at Nusrat al-Islam wal-Muslimin" in names(art, "organization")
+    assert "Djibo" in names(art, "place") and "Djibo" not in names(art, "organization")

@@ -49,6 +49,14 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+def _core_end(span: Span) -> int:
+    """The end of an entity without a trailing possessive "'s"."""
+    end = span.end
+    while end > span.start + 1 and span.doc[end - 1].tag_ == "POS":
+        end -= 1
+    return end
+
+
 class StateGazetteer:
     """Mark states (names, demonyms, capitals used as metonyms) and named sites."""
 
@@ -101,7 +109,8 @@ class StateGazetteer:
             if form is None:
                 continue
             # "Jordan" in "Michael Jordan" or "the Jordan Valley" is not the state
-            containing = [e for e in ents if e.start <= start and e.end >= end and (e.end - e.start) > (end - start)]
+            containing = [e for e in ents if e.start <= start and _core_end(e) >= end
+                          and (_core_end(e) - e.start) > (end - start)]  # "[Burkina Faso's]PERSON" is the state
             if containing and containing[0].label_ in ("PERSON", "FAC", "LOC", "WORK_OF_ART", "EVENT", "LAW"):
                 if containing[0].label_ == "PERSON" or form.via != "demonym":
                     continue

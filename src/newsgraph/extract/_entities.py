@@ -340,9 +340,9 @@ def _defined_acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Se
         acr = doc[tok.i + 1].text.lower()
         words: list[int] = []  # capitalised words, walking back from the bracket
         j = tok.i - 1
-        while j >= 0 and tok.i - j <= 12 and (doc[j].text in ("-", "'") or doc[j].is_title and doc[j].is_alpha
+        while j >= 0 and tok.i - j <= 12 and (doc[j].text in ("-", "'", "’") or _name_word(doc[j])
                                               or doc[j].lower_ in _NAME_PARTICLES):
-            if doc[j].is_title and doc[j].is_alpha:
+            if _name_word(doc[j]):
                 words.insert(0, j)
             j -= 1
         for k in range(len(words) - 1, -1, -1):
@@ -371,6 +371,11 @@ def _defined_acronyms(doc: Doc, found: list[Found], sections: list[tuple[int, Se
                     if f.kind == "organization" and f.token_end == k:
                         f.name = name
     return out
+
+
+def _name_word(tok: Token) -> bool:
+    """A capitalised word of a name, apostrophes allowed ("Jama'at")."""
+    return tok.text[:1].isupper() and bool(re.fullmatch(r"[^\W\d_]+(?:['’][^\W\d_]+)*", tok.text))
 
 
 _NAME_PARTICLES = {"al", "el", "e", "wal", "wa", "of", "the", "and", "for", "de", "la", "del", "i", "ul", "ad", "ash",
@@ -509,6 +514,9 @@ def _repair(doc: Doc, state_words: Mapping[str, object]) -> list[Span]:
         if ent.label_ in ("NORP", "LANGUAGE") and ent.text not in state_words and ent.root.pos_ == "PROPN" \
                 and ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "near", "at", "outside", "inside"):
             ent = Span(doc, ent.start, ent.end, label="GPE")
+        elif ent.label_ == "ORG" and len(ent) == 1 and ent[0].is_title and ent.root.dep_ == "pobj" \
+                and ent.root.head.lower_ in ("near", "outside"):
+            ent = Span(doc, ent.start, ent.end, label="GPE")  # "the village near [Djibo]ORG": a town
         out.append(ent)
         i += 1
     return out

@@ -18,7 +18,7 @@ TITLE_WORDS = frozenset({
     "mrs", "ms", "dr", "pope", "ayatollah", "imam", "cleric", "representative", "special", "un",
     "national", "security", "adviser", "advisor", "counterpart", "presidential", "foreign-minister",
     "information", "health", "justice", "agriculture", "education", "sheikha", "his", "her", "majesty",
-    "highness"
+    "highness", "captain", "capt", "capt.", "brigadier", "sergeant", "lt", "lt.", "maj", "maj.", "field"
 })
 
 #: Single title words that, on their own before a name, are roles worth keeping.
@@ -32,7 +32,8 @@ ROLE_HEADS = frozenset({
 #: Honorifics that are not part of a person's name.
 HONORIFICS = frozenset({
     "sheikh", "sheik", "king", "queen", "emir", "sultan", "prince", "princess", "crown", "president",
-    "mr", "mrs", "ms", "dr", "gen", "general", "col", "lt", "ayatollah", "imam", "pope"
+    "mr", "mrs", "ms", "dr", "gen", "general", "col", "lt", "ayatollah", "imam", "pope", "captain", "capt",
+    "colonel", "major", "brigadier", "sergeant", "lieutenant", "admiral", "marshal"
 })
 
 #: Event triggers by lemma. Nouns and verbs are told apart by the rules that use them.
