@@ -465,3 +465,18 @@ def test_a_states_strike_keeps_its_perpetrator_whoever_it_killed(read) -> None: 
     art = read("Iran fired missiles at two bases on Wednesday in retaliation for last Friday's American drone strike "
                "that killed a commander of the Quds Force.", published=TUE)
     assert any(a.perpetrators == ["United States of America"] for a in events(art, "attack"))
+
+
+def test_places_of_sites_districts_and_asides(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Argentine President Javier Milei received Italian Prime Minister Giorgia Meloni at the Casa Rosada "
+               "presidential palace in Buenos Aires on Wednesday.",
+               "Meloni, who had attended the G20 summit in Rio de Janeiro earlier in the week, also met Buenos Aires "
+               "Mayor Jorge Macri on Wednesday.", published=TUE)
+    places = {frozenset(m.participants): m.place for m in events(art, "meeting")}
+    assert places[frozenset({"Javier Milei", "Giorgia Meloni"})] == "Buenos Aires"
+    assert places[frozenset({"Giorgia Meloni", "Jorge Macri"})] != "Rio de Janeiro"
+    art = read("A bomb exploded near a police checkpoint in the Mastung district of Balochistan on Friday, killing "
+               "six people.", "The Balochistan Liberation Army (BLA) said its fighters had carried out the bombing.",
+               published=TUE)
+    [a] = events(art, "attack")
+    assert (a.place, a.perpetrators) == ("Mastung", ["Balochistan Liberation Army"])

@@ -296,9 +296,15 @@ _COMMON_ACTORS = ATTACK_NOUNS | _GROUP_NOUNS | {"gunmen", "militants", "rebels",
                                                "assailants", "jihadists", "troops", "soldiers", "police"}
 
 
+#: Lowercase words for administrative areas: "the Mastung district" is Mastung.
+_AREA_WORDS = {"province", "district", "region", "governorate", "county", "city", "town", "village", "municipality",
+               "prefecture"}
+
+
 def _proper_part(sp: Span) -> str | None:
-    """The name in "Qasr Al Watan palace", "Hodeidah port": a lowercase building word is no part of it."""
-    if not (sp[-1].is_lower and sp[-1].lower_ in _VENUE_HEADS):
+    """The name in "Qasr Al Watan palace", "Hodeidah port", "Mastung district": a lowercase building or
+    area word is no part of it."""
+    if not (sp[-1].is_lower and sp[-1].lower_ in _VENUE_HEADS | _AREA_WORDS):
         return None
     end = sp.end
     while end > sp.start + 1 and sp.doc[end - 1].is_lower:

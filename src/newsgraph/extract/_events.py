@@ -171,7 +171,9 @@ class Reader:
             root = t
             while self.by_token.get(root.head.i) is e and root.head.i != root.i:
                 root = root.head
-            demote = root.dep_ in ("compound", "amod", "nmod") and kind == "place" and not _is_site(e)
+            # "the Damascus church" names the church's town; "the Mastung district" names the district
+            demote = root.dep_ in ("compound", "amod", "nmod") and kind == "place" and not _is_site(e) \
+                and root.head.lower_ not in _AREA_NOUNS
             (modifiers if demote else out).append(e)
         return out + modifiers
 
@@ -276,12 +278,18 @@ class Reader:
         return bisect_left(self.newlines, char)
 
     def place_before(self, tok: Token) -> Entity | None:
+        """The nearest place named earlier in the paragraph, outside asides about something else
+        ("Meloni, who had attended the summit in Rio, also met X": not Rio)."""
         here = self.para(tok.idx)
+        mine = {a.i for a in tok.ancestors} | {tok.i}
         for i in range(tok.i - 1, -1, -1):
             if self.para(self.doc[i].idx) != here:
                 return None
             e = self.by_token.get(i)
             if e is not None and e.kind == "place":
+                if any(a.dep_ == "relcl" and a.i not in mine and (p := self.by_token.get(a.head.i)) is not None
+                       and p.kind == "person" for a in self.doc[i].ancestors if a.sent == tok.sent):
+                    continue  # a relative clause about a person tells that person's story
                 return e
         return None
 
@@ -1058,11 +1066,20 @@ def _is_seat(e: Entity) -> bool:
     return any(forms.get(m.text) is not None and forms[m.text].via == "seat" for m in e.mentions)
 
 
+_AREA_NOUNS = {"province", "district", "region", "governorate", "county", "city", "town", "village", "municipality",
+               "prefecture", "state"}
+_BUILDINGS = {"palace", "residence", "house", "hall", "building", "villa", "mansion", "compound", "castle", "fort",
+              "office", "embassy", "consulate", "mosque", "church", "cathedral", "synagogue", "hotel", "hospital",
+              "stadium", "prison", "kremlin", "centre", "center"}
+
+
 def _is_site(e: Entity) -> bool:
-    """A building or compound ("Miraflores Palace", or "Miraflores" named from "the Miraflores palace")."""
+    """A building or compound ("Miraflores Palace", or "Casa Rosada" named from "the Casa Rosada
+    presidential palace"); a town named from "the Hodeidah port" stays a town."""
     forms = [n for n in e.surface_forms() if n.split()]
     return e.name.split()[-1].lower() in _SITE_WORDS or bool(forms) and all(
-        n.split()[-1].lower() in _SITE_WORDS for n in forms)
+        n.split()[-1].lower() in _SITE_WORDS for n in forms) or any(
+        n.split()[-1] in _BUILDINGS and n != e.name for n in forms)
 
 
 def _best_place(places: list[Entity], prefer_town: bool = True) -> Entity | None:
@@ -1163,7 +1180,27 @@ def _perpetrators(r: Reader, t: Token, sent: Span) -> tuple[list[Entity], list[E
                                                "rebel", "gunman", "fighter", "aircraft", "plane"}
                 and head.dep_ in ("nsubj", "agent") and head.head.i == t.i)):
             perps.append(e)
+    if not perps:
+        perps += _claimed_by_speaker(r, t)
     return _unique(perps), _unique(blamed)
+
+
+def _claimed_by_speaker(r: Reader, t: Token) -> list[Entity]:
+    """ "The BLA said its fighters had carried out the bombing": a group claims what its own men did."""
+    verb = t if t.pos_ == "VERB" else t.head if t.dep_ in ("dobj", "nsubjpass") else None
+    if verb is None:
+        return []
+    subj = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subj or not any(g.lower_ in ("its", "their") and g.dep_ == "poss" for g in subj[0].children):
+        return []
+    for a in verb.ancestors:
+        if a.lemma_ in _SPEECH | {"claim"}:
+            for c in a.children:
+                e = r.by_token.get(c.i)
+                if c.dep_ == "nsubj" and e is not None and e.kind == "organization" and id(e) in r.kept:
+                    return [e]
+            break
+    return []
 
 
 def _unique(items: list[Entity]) -> list[Entity]:
