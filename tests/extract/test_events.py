@@ -480,3 +480,13 @@ def test_places_of_sites_districts_and_asides(read) -> None:  # type: ignore[no-
                published=TUE)
     [a] = events(art, "attack")
     assert (a.place, a.perpetrators) == ("Mastung", ["Balochistan Liberation Army"])
+
+
+def test_a_strike_back_by_the_other_side_is_another_attack(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("A car bomb exploded at a Turkish military post near the Syrian town of Tal Abyad on Sunday night, "
+               "killing seven soldiers.", "Ankara blamed the attack on the Kurdistan Workers' Party (PKK).",
+               "Turkish warplanes later struck suspected PKK positions in northern Iraq.", published=TUE)
+    attacks = events(art, "attack")
+    assert len(attacks) == 2
+    assert attacks[0].place == "Tal Abyad" and attacks[0].killed == 7
+    assert attacks[1].perpetrators == ["Türkiye"]

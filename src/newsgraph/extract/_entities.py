@@ -517,6 +517,13 @@ def _repair(doc: Doc, state_words: Mapping[str, object]) -> list[Span]:
                 out.append(Span(doc, ent.start, end, label="ORG"))
                 i += 1
                 continue
+        if ent.label_ in ("GPE", "LOC") and ent.end < len(doc) and doc[ent.end].pos_ == "PROPN" \
+                and doc[ent.end].is_title and not doc[ent.end].ent_type_ and ent.text not in state_words \
+                and not doc[ent.end].is_sent_start and doc[ent.end].lower_ not in TITLE_WORDS:
+            end = ent.end  # "[Tal]GPE Abyad": the rest of a town's name the model left out
+            while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title and not doc[end].ent_type_:
+                end += 1
+            ent = Span(doc, ent.start, end, label=ent.label_)
         if ent.label_ in ("NORP", "LANGUAGE") and ent.text not in state_words and ent.root.pos_ == "PROPN" \
                 and ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "near", "at", "outside", "inside"):
             ent = Span(doc, ent.start, ent.end, label="GPE")

@@ -1339,6 +1339,11 @@ def _same_attack(a: list[Mention], b: Mention) -> bool:
     da = next((m.date for m in a if m.date_in_sentence), None)
     if b.date_in_sentence and b.section == "body" and _conflict(da, b.date):
         return False  # a photo's date is when it was taken, not when the attack was
+    # "Turkish warplanes later struck PKK positions" after a PKK bombing: another side, another attack
+    sides_a = {e.name for m in a for e in m.perpetrators + m.blamed}
+    sides_b = {e.name for e in b.perpetrators + b.blamed}
+    if sides_a and sides_b and not sides_a & sides_b and b.section == "body" and a[0].section == "body":
+        return False
     return True
 
 
