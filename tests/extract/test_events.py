@@ -490,3 +490,11 @@ def test_a_strike_back_by_the_other_side_is_another_attack(read) -> None:  # typ
     assert len(attacks) == 2
     assert attacks[0].place == "Tal Abyad" and attacks[0].killed == 7
     assert attacks[1].perpetrators == ["Türkiye"]
+
+
+def test_the_two_governments_are_those_whose_leaders_just_met(read) -> None:  # type: ignore[no-untyped-def]
+    art = read("Ukrainian President Volodymyr Zelensky held talks with Polish President Andrzej Duda in Warsaw on "
+               "Wednesday, his first visit since the Russian invasion.",
+               "The two governments signed agreements on energy and grain transit.", published=TUE)
+    [a] = events(art, "agreement")
+    assert set(a.participants) == {"Poland", "Ukraine"}

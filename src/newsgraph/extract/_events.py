@@ -913,7 +913,10 @@ def _mention(r: Reader, typ: str, t: Token, sent: Span, low: str) -> Mention | N
         if len(parties) < 2:
             two = re.search(r"\bthe (two|three) (countries|nations|neighbou?rs|sides|states|governments)\b", low)
             if two:
-                prev = [e for e in _states_before(r, t) if e not in parties]
+                # the states of the pair last reported meeting, else the states named last
+                met = [st for p in r.last_pair for st in [r.role_state(p)] if st is not None and st.kind == "state"]
+                prev = [e for e in _unique(met) + _states_before(r, t) if e not in parties]
+                prev = _unique(prev)
                 parties += prev[: (2 if two.group(1) == "two" else 3) - len(parties)]
         if len(parties) < 2 and not signers:
             for p in r.ents_in(sent_toks, "person"):
