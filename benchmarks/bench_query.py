@@ -47,7 +47,6 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -422,7 +421,7 @@ def _run_one(store_dir: str, query_file: str, repeat: int) -> None:
 def _time_one(store_dir: Path, query: Path, repeat: int, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--_run-one", str(store_dir / "store"), str(query), str(repeat)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         lines = out.strip().splitlines()
@@ -520,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label, "queries_dir": str(args.queries), "seed": args.seed, "repeat": args.repeat,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip(),
+                                 text=True, check=False).stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_start": os.getloadavg()}, "sizes": {}}
     for n in args.sizes:
