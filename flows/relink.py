@@ -48,8 +48,9 @@ def relink(
     pages = stale_pages_task(settings, max_pages, older_than_days)
     print(f"{len(pages)} pages have entities to link again")
     summary = RunSummary(pages=len(pages))
-    run_pages(settings, pages, summary, batch_size=batch_size)
+    sources = [p.source for p in pages]
+    run_pages(settings, pages, summary, batch_size=batch_size)  # empties `pages` as it parses them
     summary.seconds = time.monotonic() - started
     result = summary.as_dict()
-    report_task("relink", settings, result, [p.source for p in pages])
+    report_task("relink", settings, result, sources)
     return result

@@ -25,7 +25,7 @@ from newsgraph import _progress
 from newsgraph._models import Article, RawPage, SetAside
 from newsgraph.archive import Quarantine
 from newsgraph.errors import LoadError
-from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, batched, extract_articles,
+from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, extract_articles,
                                 fetch_pages, link_articles, load_graphs, map_articles, parse_pages, store_writer)
 from newsgraph.runs import extract_cache_key, report_markdown, summary_rows
 from newsgraph.settings import Settings
@@ -81,31 +81,54 @@ def report_task(flow: str, settings: Settings, summary: dict[str, Any], sources:
                                                       sources=sources))
 
 
+#: Pages parsed at a time: the flow holds at most this many pages' articles beyond the batches in flight.
+PARSE_WINDOW = 256
+
+
 def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, batch_size: int,
-              in_flight: int = 2) -> None:
+              in_flight: int = 2, window: int = PARSE_WINDOW) -> None:
     """parse -> (extract -> link -> map) per batch, submitted so a Dask runner runs batches in parallel
     -> load, in order, from the flow's process (one writer per run).
 
-    At most ``in_flight`` batches are submitted and not yet loaded: memory stays flat however many
-    articles a run reads (submitting every batch at once ran all of them through spaCy together and
-    held every result until the end - 8 GB at 10k articles, benchmarks/README.md)."""
-    parsed = parse_task(settings, _quoted(pages))
-    summary.set_aside.extend(parsed.set_aside)
-    _progress.advance("articles", 0, len(parsed.articles))
+    Memory stays flat however many articles a run reads: pages are parsed ``window`` at a time and
+    taken off ``pages`` as they are (the list is emptied, so their bytes can go), and at most
+    ``in_flight`` batches are submitted and not yet loaded (submitting every batch at once ran all
+    of them through spaCy together and held every result until the end - 8 GB at 10k articles,
+    benchmarks/README.md)."""
     pending: deque[tuple[Any, Any]] = deque()
     batch_in, future_in = _handover()
+    carry: list[Article] = []
+    total = 0
+
+    def submit(batch: list[Article]) -> None:
+        # quote/opaque: Prefect hands the batch over as it is instead of walking every Article,
+        # Entity and Mention in it looking for futures (visit_collection, ~12% of a run's CPU)
+        extracted = extract_task.submit(settings, batch_in(batch))
+        linked = link_task.submit(settings, future_in(extracted))
+        pending.append((linked, map_task.submit(settings, future_in(linked))))
+        while len(pending) >= max(1, in_flight):
+            _load_next(settings, pending.popleft(), summary)
+
     with store_writer(settings) as store:  # the store stays open for the run (opening it costs ~50 ms)
-        for batch in batched(parsed.articles, batch_size):
-            # quote/opaque: Prefect hands the batch over as it is instead of walking every Article,
-            # Entity and Mention in it looking for futures (visit_collection, ~12% of a run's CPU)
-            extracted = extract_task.submit(settings, batch_in(batch))
-            linked = link_task.submit(settings, future_in(extracted))
-            pending.append((linked, map_task.submit(settings, future_in(linked))))
-            while len(pending) >= max(1, in_flight):
-                _load_next(settings, pending.popleft(), summary)
+        while pages:
+            chunk = pages[:max(1, window)]
+            del pages[:len(chunk)]
+            parsed = parse_task(settings, _quoted(chunk))
+            del chunk
+            summary.set_aside.extend(parsed.set_aside)
+            total += len(parsed.articles)
+            _progress.advance("articles", 0, total)
+            carry += parsed.articles
+            del parsed
+            while len(carry) >= batch_size:
+                batch, carry = carry[:batch_size], carry[batch_size:]
+                submit(batch)
+        if carry:
+            submit(carry)
+            carry = []
         while pending:
             _load_next(settings, pending.popleft(), summary)
-        if parsed.articles:
+        if total:
             try:  # once, at the end: counting the embedded store is a full scan
                 summary.store_quads = store.count()
             except LoadError:
