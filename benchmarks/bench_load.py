@@ -14,7 +14,7 @@
    Median of R runs after one warm-up. Target: each under 200 ms.
 
 Synthetic articles draw people, states, places and organizations from fixed pools (with the QIDs
-the cookbook's default parameters use: Venezuela Q717, Iran Q794, Nicolás Maduro Q57413), 1-3
+the cookbook's default parameters use: Venezuela Q717, Iran Q794, Nicolás Maduro Q58132), 1-3
 events each (meeting, attack or agreement) and an occasional planned meeting.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ EXTRACTED_AT = "2026-11-26T23:00:00Z"
 STATES = [("Venezuela", "Q717"), ("Iran", "Q794"), ("Syria", "Q858"), ("Türkiye", "Q43"), ("Russia", "Q159"),
           ("China", "Q148"), ("Iraq", "Q796"), ("Israel", "Q801"), ("Egypt", "Q79"), ("Qatar", "Q846")] + \
          [(f"State {i}", f"Q{900000 + i}") for i in range(40)]
-PEOPLE = [("Nicolas Maduro", "Q57413", 0), ("Hossein Amir-Abdollahian", "Q5908639", 1), ("Ebrahim Raisi", "Q5608364", 1)] + \
+PEOPLE = [("Nicolas Maduro", "Q58132", 0), ("Hossein Amir-Abdollahian", "Q5908639", 1), ("Ebrahim Raisi", "Q5608364", 1)] + \
          [(f"Person {i}", f"Q{800000 + i}" if i % 7 else NIL, i % len(STATES)) for i in range(600)]
 PLACES = [("Caracas", "Q1533"), ("Tehran", "Q3616"), ("Damascus", "Q3766")] + [(f"City {i}", f"Q{700000 + i}") for i in range(300)]
 ORGS = [("Islamic State", "Q2429253"), ("Hezbollah", "Q41053")] + [(f"Group {i}", f"Q{600000 + i}") for i in range(100)]

@@ -29,8 +29,8 @@ def meeting_article(*, fetched_at: str = "2023-02-04T08:00:00Z") -> Article:
     t = a.text
     maduro = Entity(kind="person", name="Nicolas Maduro", mentions=[_m(t, "Nicolas Maduro"), _m(t, "Maduro", "headline")],
                     roles=["president"], role_of="Venezuela",
-                    link=Link(qid="Q57413", score=0.97, method="wikidata-search+context",
-                              candidates=[LinkCandidate("Q57413", "Nicolás Maduro", 0.97),
+                    link=Link(qid="Q58132", score=0.97, method="wikidata-search+context",
+                              candidates=[LinkCandidate("Q58132", "Nicolás Maduro", 0.97),
                                           LinkCandidate("Q96207183", "Nicolás Maduro Guerra", 0.21)]))
     abdo = Entity(kind="person", name="Hossein Amir-Abdollahian",
                   mentions=[_m(t, "Hossein Amir-Abdollahian"), _m(t, "Abdollahian")],
@@ -83,7 +83,7 @@ def agreement_article() -> Article:
         Entity(kind="state", name="Iran", mentions=[_m(t, "Iran")], link=Link("Q794", 0.99, "wikidata-search")),
         Entity(kind="place", name="Tehran", mentions=[_m(t, "Tehran")], link=Link("Q3616", 0.97, "wikidata-search")),
         Entity(kind="person", name="Nicolas Maduro", mentions=[_m(t, "Maduro")], roles=["president"], role_of="Venezuela",
-               link=Link("Q57413", 0.95, "wikidata-search")),
+               link=Link("Q58132", 0.95, "wikidata-search")),
     ]
     a.events = [Event(type="agreement", participants=["Venezuela", "Iran"], signatories=["Nicolas Maduro"], place="Tehran",
                       date="2022-06", duration_years=20, topics=["petroleum", "petrochemical", "defense"],
@@ -103,7 +103,7 @@ def visit_article() -> Article:
         Entity(kind="person", name="Ebrahim Raisi", mentions=[_m(t, "Ebrahim Raisi"), _m(t, "Raisi", "headline")],
                roles=["president"], role_of="Iran", link=Link("Q5608364", 0.96, "wikidata-search")),
         Entity(kind="person", name="Nicolas Maduro", mentions=[_m(t, "Nicolas Maduro")], roles=["president"],
-               role_of="Venezuela", link=Link("Q57413", 0.97, "wikidata-search")),
+               role_of="Venezuela", link=Link("Q58132", 0.97, "wikidata-search")),
         Entity(kind="person", name="Hossein Amir-Abdollahian", mentions=[_m(t, "Hossein Amir-Abdollahian")],
                roles=["foreign minister"], role_of="Iran", link=Link("Q5908639", 0.9, "wikidata-search")),
         Entity(kind="state", name="Iran", mentions=[_m(t, "Iranian")], link=Link("Q794", 0.99, "wikidata-search")),

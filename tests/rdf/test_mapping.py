@@ -52,7 +52,7 @@ def test_entity_facts_live_only_in_the_entities_graph(meeting: Article) -> None:
     ents = {entity_iri(e.kind, e.name) for e in meeting.entities}
     in_article = [q for q in g.quads if q.subject.value in ents and q.predicate.value in labels_or_same]
     assert in_article == []
-    assert ask(g.entity_quads, 'ASK { ?p owl:sameAs wd:Q57413 ; a ng:Person, schema:Person ; rdfs:label "Nicolas Maduro" }')
+    assert ask(g.entity_quads, 'ASK { ?p owl:sameAs wd:Q58132 ; a ng:Person, schema:Person ; rdfs:label "Nicolas Maduro" }')
 
 
 def test_entity_iri_comes_from_kind_and_name_not_from_the_link(meeting: Article) -> None:
@@ -70,10 +70,10 @@ def test_entity_iri_comes_from_kind_and_name_not_from_the_link(meeting: Article)
 def test_link_decision_score_method_candidates(meeting: Article) -> None:
     g = article_graph(meeting, extracted_at=EXTRACTED_AT)
     rows = select(g.quads, """SELECT ?item ?score ?rank WHERE {
-        ?d a ng:LinkDecision ; ng:linkOf ?p ; ng:linkTarget wd:Q57413 ; ng:linkScore 0.97e0 ;
+        ?d a ng:LinkDecision ; ng:linkOf ?p ; ng:linkTarget wd:Q58132 ; ng:linkScore 0.97e0 ;
            ng:linkMethod "wikidata-search+context" ; ng:needsRelink false ; ng:candidate ?c .
         ?c ng:candidateItem ?item ; ng:linkScore ?score ; ng:rank ?rank } ORDER BY ?rank""")
-    assert [r["item"] for r in rows] == ["http://www.wikidata.org/entity/Q57413", "http://www.wikidata.org/entity/Q96207183"]
+    assert [r["item"] for r in rows] == ["http://www.wikidata.org/entity/Q58132", "http://www.wikidata.org/entity/Q96207183"]
     assert [float(r["score"]) for r in rows] == [0.97, 0.21]
 
 
@@ -123,7 +123,7 @@ def test_agreement_parties_signatories_topics_month_precision(agreement: Article
     g = article_graph(agreement, extracted_at=EXTRACTED_AT)
     quads = [*g.quads, *g.entity_quads]
     assert ask(quads, """ASK { ?a a ng:Agreement ; ng:party/owl:sameAs wd:Q717, wd:Q794 ;
-        ng:signatory/owl:sameAs wd:Q57413 ; ng:participant/owl:sameAs wd:Q57413 ;
+        ng:signatory/owl:sameAs wd:Q58132 ; ng:participant/owl:sameAs wd:Q58132 ;
         ng:date "2022-06"^^xsd:gYearMonth ; ng:durationYears 20 }""")
     topics = {r["t"] for r in select(quads, "SELECT ?t WHERE { ?a ng:topic ?t }")}
     assert topics == {"petroleum", "petrochemical", "defense"}

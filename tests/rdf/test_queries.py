@@ -69,9 +69,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
     "casualties-by-month.rq": (("month", "attacks", "articles", "killed", "injured"), [("2025-06", "2", "2", "25", "0")]),
 }
 UNORDERED = {"provenance-of-events.rq"}
-# Parameters replaced as a researcher would: the hand-made articles (_articles.py) link Maduro to
-# wd:Q57413 (which is Alassane Ouattara in Wikidata); the query's default is the real wd:Q58132.
-SUBS = {"events-of-person.rq": ("wd:Q58132", "wd:Q57413")}
+# Parameters replaced as a researcher would (none needed: the hand-made articles link Maduro to the
+# query's default, wd:Q58132).
+SUBS: dict[str, tuple[str, str]] = {}
 CAMEO_EXPECTED = {("CAMEO", "04", "broadMatch", "Meeting", "2"), ("CAMEO", "057", "closeMatch", "Agreement", "1"),
                   ("CAMEO", "18", "closeMatch", "Attack", "2"), ("PLOVER", "CONSULT", "broadMatch", "Meeting", "2"),
                   ("PLOVER", "AGREE", "broadMatch", "Agreement", "1"), ("ACLED event types", "Agreement", "closeMatch", "Agreement", "1")}

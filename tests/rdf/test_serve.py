@@ -111,7 +111,7 @@ def test_sparqlwrapper_json(endpoint: ReadOnlyEndpoint) -> None:
 
 def test_union_of_all_graphs_is_the_default_graph(endpoint: ReadOnlyEndpoint) -> None:
     q = ("PREFIX ng: <https://w3id.org/newsgraph/ontology#> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
-         "ASK { ?m a ng:Meeting ; ng:host/owl:sameAs <http://www.wikidata.org/entity/Q57413> }")
+         "ASK { ?m a ng:Meeting ; ng:host/owl:sameAs <http://www.wikidata.org/entity/Q58132> }")
     r = requests.get(endpoint.url + "/query", params={"query": q}, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200 and r.json()["boolean"] is True
 

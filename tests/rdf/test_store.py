@@ -64,7 +64,7 @@ class AbstractStoreTests:
 
     def test_entity_facts_are_stored_once(self, store) -> None:  # type: ignore[no-untyped-def]
         store.publish(graphs())
-        rows = store.query("SELECT ?g WHERE { GRAPH ?g { ?p owl:sameAs wd:Q57413 } }").values("g")
+        rows = store.query("SELECT ?g WHERE { GRAPH ?g { ?p owl:sameAs wd:Q58132 } }").values("g")
         assert rows == [ENTITIES_GRAPH]  # Maduro is in two articles, his facts once
 
     def test_query_accepts_undeclared_standard_prefixes_over_all_graphs(self, store) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ class AbstractStoreTests:
         assert sorted(res.values("headline")) == ["Church bombing in Damascus", "Maduro receives Iran's foreign minister",
                                                   "Venezuela and Iran sign 20-year pact"]
         # a join across graphs: the event (article graph) and the entity's QID (entities graph)
-        assert store.query("ASK { ?m a ng:Meeting ; ng:host/owl:sameAs wd:Q57413 }").boolean is True
+        assert store.query("ASK { ?m a ng:Meeting ; ng:host/owl:sameAs wd:Q58132 }").boolean is True
 
     def test_declared_prefixes_are_kept(self, store) -> None:  # type: ignore[no-untyped-def]
         store.publish(graphs())
@@ -198,14 +198,14 @@ def result() -> QueryResult:
     return QueryResult.from_json({"head": {"vars": ["who", "n", "q"]}, "results": {"bindings": [
         {"who": {"type": "literal", "value": "Nicolas Maduro"},
          "n": {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
-         "q": {"type": "uri", "value": "http://www.wikidata.org/entity/Q57413"}},
+         "q": {"type": "uri", "value": "http://www.wikidata.org/entity/Q58132"}},
         {"who": {"type": "literal", "value": 'Say "hi", ok', "xml:lang": "en"}},
     ]}})
 
 
 def test_format_csv(result: QueryResult) -> None:
     rows = list(csv.reader(io.StringIO(format_result(result, "csv"))))
-    assert rows == [["who", "n", "q"], ["Nicolas Maduro", "2", "http://www.wikidata.org/entity/Q57413"],
+    assert rows == [["who", "n", "q"], ["Nicolas Maduro", "2", "http://www.wikidata.org/entity/Q58132"],
                     ['Say "hi", ok', "", ""]]
 
 
@@ -218,13 +218,13 @@ def test_format_tsv_uses_rdf_terms(result: QueryResult) -> None:
     lines = format_result(result, "tsv").splitlines()
     assert lines[0] == "?who\t?n\t?q"
     assert lines[1].split("\t") == ['"Nicolas Maduro"', '"2"^^<http://www.w3.org/2001/XMLSchema#integer>',
-                                    "<http://www.wikidata.org/entity/Q57413>"]
+                                    "<http://www.wikidata.org/entity/Q58132>"]
     assert lines[2].split("\t")[0] == '"Say \\"hi\\", ok"@en'
 
 
 def test_format_table_compacts_iris(result: QueryResult) -> None:
     out = format_result(result, "table")
-    assert "wd:Q57413" in out and "(2 rows)" in out
+    assert "wd:Q58132" in out and "(2 rows)" in out
 
 
 def test_format_rejects_ttl_for_select_and_unknown_formats(result: QueryResult) -> None:
