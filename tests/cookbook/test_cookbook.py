@@ -399,6 +399,5 @@ CASES = [(q, None) for q in sorted(p.name for p in QUERIES.glob("*.rq"))] + [
 @pytest.mark.parametrize(("name", "subs"), CASES, ids=[c[0] + ("+param" if c[1] else "") for c in CASES])
 def test_server_answers_the_same(name: str, subs: dict[str, str] | None, embedded, served) -> None:
     local = embedded(name, subs)
-    # empty only where an xfail above says why (no host/guest roles)
-    assert local or (name == "visits-hosted-by-state.rq" and not subs)
+    assert local, f"{name} answers nothing on the dev-corpus graph"
     assert served(name, subs) == local
