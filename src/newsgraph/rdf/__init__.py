@@ -1,7 +1,7 @@
 """Article records -> RDF, through the declarative JSON-LD mapping in ``mappings/``; SHACL gate.
 
     article_graph(article, *, extracted_at) -> ArticleGraph     map one article (pure, deterministic)
-    validate(graph) -> ValidationReport                         pySHACL gate; raises ValidationError
+    validate(graph) -> ValidationReport                         SHACL gate (rudof; pySHACL fallback); raises ValidationError
 
 An :class:`ArticleGraph` holds two sets of quads: ``quads`` for the article's own named graph
 (the article, its mentions, link decisions, events, evidence and provenance) and ``entity_quads``
@@ -9,8 +9,8 @@ for the one shared entities graph (each entity's types, label and ``owl:sameAs``
 extractor's description), so shared facts are stored once instead of once per article (Oxigraph's
 union default graph does not de-duplicate: copies multiply the rows of naive queries).
 
-pyoxigraph writes every term (JSON-LD parsing here, the store later); rdflib only reads, for
-pySHACL. Never mix the two as writers of the same terms: rdflib rewrites ``…Z`` date-times.
+pyoxigraph writes every term (JSON-LD parsing here, the store later); rdflib only reads, for the
+pySHACL fallback. Never mix the two as writers of the same terms: rdflib rewrites ``…Z`` date-times.
 """
 from __future__ import annotations
 
