@@ -110,11 +110,16 @@ def test_a_scheduled_run_lands_triples_without_anyone_touching_it(service: Servi
 
 
 def _worker_of_runs(plan: ServicePlan) -> dict[str, list[str]]:
-    """flow run id -> the workers whose log says they submitted it."""
+    """flow run id -> the workers that ran it: their log says they submitted it, and not that the
+    server then refused them ("Aborted submission": both workers may pick up the same scheduled run,
+    and Prefect lets only the first move it to PENDING)."""
     taken: dict[str, list[str]] = {}
     for log in plan.logs.glob("worker-*.log"):
-        for run_id in re.findall(r"submitting flow run '([0-9a-f-]{36})'", log.read_text(errors="replace")):
-            taken.setdefault(run_id, []).append(log.stem)
+        text = log.read_text(errors="replace")
+        aborted = set(re.findall(r"Aborted submission of flow run '([0-9a-f-]{36})'", text))
+        for run_id in re.findall(r"submitting flow run '([0-9a-f-]{36})'", text):
+            if run_id not in aborted:
+                taken.setdefault(run_id, []).append(log.stem)
     return taken
 
 
