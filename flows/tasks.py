@@ -47,7 +47,10 @@ def parse_task(settings: Settings, pages: list[RawPage]) -> ParseResult:
     return parse_pages(settings, pages)
 
 
-@task(name="extract", cache_policy=EXTRACT_CACHE, persist_result=True)
+# cache_result_in_memory=False: Prefect's result store otherwise keeps every persisted result in an
+# in-memory LRU cache of 1,000 records for the run - every extracted batch (~50 MB per 1,000
+# articles, benchmarks/README.md). The cache on disk (persist_result) is what serves a later run.
+@task(name="extract", cache_policy=EXTRACT_CACHE, persist_result=True, cache_result_in_memory=False)
 def extract_task(settings: Settings, articles: list[Article]) -> list[Article]:
     """Extract entities and events from a batch of articles (cached by the pages' content hashes)."""
     return extract_articles(settings, articles)

@@ -2,9 +2,12 @@
 validate, and the Dask task runner. Flows run in-process against an embedded store."""
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect import get_client
@@ -135,3 +138,34 @@ def test_dask_task_runner_extracts_batches_in_parallel(data_dir: Path) -> None:
     result = ingest.with_options(task_runner=runner)(sources=sources, batch_size=2, linking=False)
     assert result["pages"] == 4 and result["articles"] >= 4
     assert len(headlines(data_dir)) == result["articles"]
+
+
+def test_ingest_does_not_keep_extracted_batches_once_loaded(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays flat: a batch's articles can go once it is loaded. Prefect's result store kept
+    every extract result in an in-memory LRU cache of 1,000 records (``cache_result_in_memory``,
+    on by default) for the whole run: ~50 MB per 1,000 articles (benchmarks/README.md, Memory)."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(6):
+        shutil.copy(p, pages / p.name)
+    batches: list[list[weakref.ref[Any]]] = []
+    most_alive = 0
+    real = flow_tasks.extract_articles
+
+    def tracking(settings, articles):  # type: ignore[no-untyped-def]
+        nonlocal most_alive
+        gc.collect()
+        # batches before the last in_flight + 1 have been loaded (or are being loaded) by now
+        done = batches[:-3]
+        most_alive = max(most_alive, sum(1 for refs in done if any(r() is not None for r in refs)))
+        out = real(settings, articles)
+        batches.append([weakref.ref(a) for a in out])
+        return out
+
+    monkeypatch.setattr(flow_tasks, "extract_articles", tracking)
+    result = ingest(sources=[str(pages)], batch_size=1, linking=False)
+    assert len(batches) == result["articles"] >= 8, result
+    # one (the run's first) stays referenced by Prefect's engine; with the in-memory result cache
+    # every batch did, so this count grew with the run
+    assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
