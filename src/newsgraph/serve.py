@@ -689,6 +689,14 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
 
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is routine, not an error: no traceback for it. Anything
+        else is reported in one line (socketserver's default prints a traceback to stderr)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return
+        print(f"newsgraph serve: error answering {client_address[0]}: {exc!r}", file=sys.stderr)
+
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 30.0,
                  max_result_bytes: int = 50_000_000, max_queries: int | None = None, verbose: bool = False) -> None:
         self.timeout_s = timeout_s

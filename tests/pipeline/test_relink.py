@@ -19,7 +19,7 @@ LINKED = """SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e owl:sameAs ?qid }"""
 def count(data_dir: Path, sparql: str) -> int:
     r = CliRunner().invoke(cli, ["query", sparql, "--data-dir", str(data_dir), "--format", "json"])
     assert r.exit_code == 0, r.output
-    return int(json.loads(r.output)["results"]["bindings"][0]["n"]["value"])
+    return int(json.loads(r.stdout)["results"]["bindings"][0]["n"]["value"])  # the answer is on stdout
 
 
 def test_relink_links_what_an_unlinked_run_left(tmp_path: Path, data_dir: Path, wikidata_sparql_url: str,
