@@ -64,7 +64,7 @@ def embedded(dev_data_dir: Path) -> Callable[[str], Rows]:
         r = CliRunner().invoke(cli, ["query", query_text(name, subs), "--data-dir", str(dev_data_dir),
                                      "--format", "json"], catch_exceptions=False)
         assert r.exit_code == 0, r.output
-        return _rows(json.loads(r.output))
+        return _rows(json.loads(r.stdout))
     return ask
 
 
