@@ -6,7 +6,8 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,25 +28,21 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 
-@pytest.fixture(scope="session")
-def wikidata_sparql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `oxigraph serve-read-only` on loopback, loaded with the shared Wikidata subset: the
-    one local Wikidata SPARQL endpoint of the whole session (tests/link, tests/service and
-    tests/faults alias it)."""
+@contextmanager
+def oxigraph_process(args: list[str]) -> Iterator[str]:
+    """Run the `oxigraph` command (``serve``/``serve-read-only`` + ``args``) on a free loopback port;
+    yield its base URL once it answers, stop it on exit. Skips when the command is not installed."""
     from newsgraph.serve import free_port
 
     exe = shutil.which("oxigraph")
-    if exe is None or not WIKIDATA_SUBSET.is_file():
-        pytest.skip("needs the `oxigraph` command and ../shared/wikidata/wikidata-subset.nt")
-    db = tmp_path_factory.mktemp("wikidata-db")
-    subprocess.run([exe, "load", "--location", str(db), "--file", str(WIKIDATA_SUBSET)], check=True,
-                   capture_output=True, timeout=120)
+    if exe is None:
+        pytest.skip("needs the `oxigraph` command")
     port = free_port()
-    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([exe, *args, "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
+    url = f"http://127.0.0.1:{port}"
     try:
-        probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        probe = url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"})
         for _ in range(200):  # up to ~20 s
             if proc.poll() is not None:
                 raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
@@ -64,3 +61,24 @@ def wikidata_sparql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def start_oxigraph() -> Callable[[list[str]], AbstractContextManager[str]]:
+    """``with start_oxigraph(["serve", "--location", d]) as base_url: ...`` (see oxigraph_process)."""
+    return oxigraph_process
+
+
+@pytest.fixture(scope="session")
+def wikidata_sparql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `oxigraph serve-read-only` on loopback, loaded with the shared Wikidata subset: the
+    one local Wikidata SPARQL endpoint of the whole session (tests/link, tests/service and
+    tests/faults alias it)."""
+    exe = shutil.which("oxigraph")
+    if exe is None or not WIKIDATA_SUBSET.is_file():
+        pytest.skip("needs the `oxigraph` command and ../shared/wikidata/wikidata-subset.nt")
+    db = tmp_path_factory.mktemp("wikidata-db")
+    subprocess.run([exe, "load", "--location", str(db), "--file", str(WIKIDATA_SUBSET)], check=True,
+                   capture_output=True, timeout=120)
+    with oxigraph_process(["serve-read-only", "--location", str(db)]) as url:
+        yield url + "/query"

@@ -3,11 +3,6 @@ subset), queried embedded and through a real `oxigraph serve-read-only` over the
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -69,38 +64,11 @@ def embedded(dev_data_dir: Path) -> Callable[[str], Rows]:
 
 
 @pytest.fixture(scope="session")
-def server_url(dev_data_dir: Path) -> Iterator[str]:
+def server_url(dev_data_dir: Path, start_oxigraph: Any) -> Iterator[str]:
     """A real `oxigraph serve-read-only` over the same store, union default graph."""
-    from newsgraph.serve import free_port
-
-    exe = shutil.which("oxigraph")
-    if exe is None:
-        pytest.skip("needs the `oxigraph` command")
-    port = free_port()
-    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(dev_data_dir / "store"),
-                             "--union-default-graph", "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-        for _ in range(200):
-            if proc.poll() is not None:
-                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                with urllib.request.urlopen(probe, timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("oxigraph did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_oxigraph(["serve-read-only", "--location", str(dev_data_dir / "store"),
+                         "--union-default-graph"]) as url:
+        yield url + "/query"
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,10 @@ port (session-scoped; emptied before each test).
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -31,7 +29,6 @@ sys.modules[_spec2.name] = helpers
 _spec2.loader.exec_module(helpers)
 
 from newsgraph.rdf import ArticleGraph, article_graph
-from newsgraph.serve import free_port
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
 
@@ -58,39 +55,11 @@ def three_graphs() -> list[ArticleGraph]:
             (articles.meeting_article(), articles.attack_article(), articles.agreement_article())]
 
 
-def _start_oxigraph(args: list[str]) -> tuple[subprocess.Popen[bytes], str]:
-    exe = shutil.which("oxigraph")
-    if exe is None:
-        pytest.skip("the oxigraph server command is not installed")
-    port = free_port()
-    proc = subprocess.Popen([exe, *args, "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            return proc, url
-        except requests.RequestException:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("oxigraph did not start")
-
-
 @pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory, start_oxigraph: Any) -> Iterator[str]:
     """A real read-write ``oxigraph serve`` on a free loopback port, for the whole session."""
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    proc, url = _start_oxigraph(["serve", "--location", str(location)])
-    try:
+    with start_oxigraph(["serve", "--location", str(tmp_path_factory.mktemp("oxigraph-server"))]) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
