@@ -46,6 +46,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -344,10 +345,10 @@ def _e2e(work: Path, corpus: Path, opts: dict[str, Any], *, name: str) -> dict[s
         from flows.ingest import ingest
     t = Timer()
     with t:
-        summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), batch_size=CHUNK,
-                         linking=bool(opts.get("sparql")))
+        kw = {"batch_size": int(opts["e2e_batch"])} if opts.get("e2e_batch") else {}  # else the flow's default
+        summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), linking=bool(opts.get("sparql")), **kw)
     return {"articles": summary.get("articles"), "seconds": t.seconds,
-            "detail": {"import_s": round(setup.seconds, 2), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
+            "detail": {"import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
                        "summary": {k: v for k, v in summary.items() if k != "set_aside"},
                        "set_aside": len(summary.get("set_aside") or [])}}
 
@@ -677,6 +678,75 @@ def summarize_spy(raw: Path, top: int = 45) -> str:
     return "\n".join(out) + "\n"
 
 
+class schedule:
+    """Runs the measurements, ``slots`` at a time, each as soon as what it needs at its size is done.
+
+    One slot: in the planned order (size by size, stage by stage). Two: the chain that leads to the
+    largest flow first (parse, extract, link-cold of every size), then the flows, then the rest;
+    flows never run beside each other (each has its size's Prefect server to itself, whose CPU time
+    is counted as the flow's). Every figure is the measured child's own; per-CPU-second rates do
+    not depend on the neighbour, wall-clock rates do (the JSON records who ran beside whom)."""
+
+    FIRST = ("parse", "extract", "link-cold")
+
+    def __init__(self, jobs: list[tuple[str, int]], slots: int,
+                 measure: Any, *, deps: bool = True) -> None:
+        self.slots = max(1, slots)
+        self.measure = measure
+        planned = set(jobs)
+        self.needs = {j: [(d, j[1]) for d in NEEDS.get(j[0], []) if (d, j[1]) in planned] if deps else []
+                      for j in jobs}
+        if self.slots > 1:
+            order = {j: i for i, j in enumerate(jobs)}
+            jobs = sorted(jobs, key=lambda j: (0 if j[0] in self.FIRST else 1 if j[0].startswith("e2e") else 2,
+                                               order[j] if j[0] not in self.FIRST else (j[1], order[j])))
+        self.remaining = list(jobs)
+        self.running: set[tuple[str, int]] = set()
+        self.done: set[tuple[str, int]] = set()
+        self.failed: BaseException | None = None
+        self._cv = threading.Condition()
+
+    def _ready(self, job: tuple[str, int]) -> bool:
+        if job[0].startswith("e2e") and any(r[0].startswith("e2e") for r in self.running):
+            return False
+        return all(d in self.done for d in self.needs[job])
+
+    def _run_one(self, job: tuple[str, int], beside: list[str]) -> None:
+        try:
+            self.measure(job[0], job[1], beside)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            with self._cv:
+                self.failed = self.failed or exc
+        finally:
+            with self._cv:
+                self.running.discard(job)
+                self.done.add(job)
+                self._cv.notify_all()
+
+    def run(self) -> None:
+        threads: list[threading.Thread] = []
+        with self._cv:
+            while (self.remaining or self.running) and self.failed is None:
+                job = next((j for j in self.remaining if self._ready(j)), None) \
+                    if len(self.running) < self.slots else None
+                if job is None:
+                    if not self.running and self.remaining:  # nothing can start: a need was not planned
+                        job = self.remaining[0]
+                    else:
+                        self._cv.wait(timeout=1.0)
+                        continue
+                self.remaining.remove(job)
+                beside = [f"{s} {n:,}" for s, n in sorted(self.running)]
+                self.running.add(job)
+                t = threading.Thread(target=self._run_one, args=(job, beside), name=f"{job[0]}-{job[1]}", daemon=True)
+                threads.append(t)
+                t.start()
+        for t in threads:
+            t.join()
+        if self.failed is not None:
+            raise self.failed
+
+
 def plan(only: list[str] | None, skip: list[str], deps: bool = True) -> list[str]:
     if not only:
         return [s for s in DEFAULT_STAGES if s not in skip]
@@ -876,9 +946,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-link", action="store_true", help="linking off, even when oxigraph is available")
     ap.add_argument("--e2e-threads", type=int, default=0,
                     help="cap Prefect's thread pool for the e2e flow (0: Prefect's default, unbounded)")
+    ap.add_argument("--e2e-batch", type=int, default=0,
+                    help="articles per task in the flows (0: the ingest flow's default, as deployed)")
     ap.add_argument("--profile", nargs="+", choices=STAGES, default=[],
                     help="profile these stages (py-spy over all threads if installed, else cProfile); "
                          "profiled figures carry the sampler's overhead")
+    ap.add_argument("--jobs", type=int, default=1, choices=[1, 2],
+                    help="measurements at a time: 2 runs the flows beside the stage chain, one on each core "
+                         "(per-CPU-second figures stay comparable; wall-clock rates then share the machine)")
     ap.add_argument("--timeout", type=float, default=4 * 3600, help="per measurement, seconds")
     ap.add_argument("--query-timeout", type=float, default=600, help="for the whole query stage, seconds")
     ap.add_argument("--rss-limit-mb", type=float, default=8192,
@@ -923,66 +998,81 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     measurements: list[Measurement] = []
     corpus_info: dict[int, Any] = {}
-    prefect: PrefectServer | None = None
+    envs: dict[int, dict[str, str]] = {}
+    for n in sizes:
+        corpus, gen_s = ensure_corpus(n, args.seed, corpora)
+        corpus_info[n] = {**json.loads((corpus / "corpus.json").read_text()), "generated_s": round(gen_s, 2),
+                          "path": str(corpus)}
+        (out / "work" / f"n{n}").mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_HOME": str(out / "work" / f"n{n}" / "prefect-home"),
+               "PREFECT_LOGGING_LEVEL": "WARNING", "NEWSGRAPH_WIKIDATA_API": "",
+               "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        if server.url:
+            env["NEWSGRAPH_WIKIDATA_SPARQL"] = server.url
+        env.pop("NEWSGRAPH_TASK_RUNNER", None)
+        envs[n] = env
+    jobs = [(stage, n) for n in sizes for stage in stages
+            if not (stage == "e2e-dask" and args.dask_max and n > args.dask_max)]
+    servers: dict[int, PrefectServer] = {}
+    lock = threading.Lock()
+
+    def measure(stage: str, n: int, beside: list[str]) -> Measurement:
+        """One measurement (run in a scheduler thread). Flows run one at a time (``schedule``), so the
+        Prefect server of their size serves that flow alone and its CPU time is the flow's."""
+        work = out / "work" / f"n{n}"
+        corpus = Path(corpus_info[n]["path"])
+        prefect = servers.get(n)
+        if stage.startswith("e2e") and prefect is None:
+            prefect = servers[n] = PrefectServer(work / "prefect-server").start()
+            print(f"  [{n:,}] Prefect server: {prefect.api or prefect.why_not}", flush=True)
+        opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample,
+                                "e2e_batch": args.e2e_batch}
+        if stage in args.profile:
+            opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
+        stage_env = dict(envs[n])
+        if stage.startswith("e2e"):
+            shutil.rmtree(work / "prefect-home", ignore_errors=True)  # no cached results between runs
+        if stage == "e2e-dask":
+            stage_env.update(NEWSGRAPH_TASK_RUNNER="dask", NEWSGRAPH_DASK_WORKERS="2")
+        if stage == "e2e" and args.e2e_threads:
+            stage_env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(args.e2e_threads)
+        if stage == "e2e-capped":
+            stage_env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(args.e2e_threads or 2)
+        server_cpu = 0.0
+        if stage.startswith("e2e") and prefect is not None and prefect.api:
+            stage_env["PREFECT_API_URL"] = prefect.api
+            server_cpu = prefect.cpu_seconds()
+        (work / f"{stage}.partial.json").unlink(missing_ok=True)
+        limit = args.query_timeout if stage == "query" else args.timeout
+        m = run_child(stage, n, work, corpus, opts, stage_env, limit, args.rss_limit_mb)
+        m.detail["jobs"] = args.jobs
+        m.detail["beside"] = beside  # measurements running at the same time when this one started
+        if stage.startswith("e2e"):
+            m.detail["prefect_api"] = stage_env.get("PREFECT_API_URL", "ephemeral")
+            m.detail["thread_pool_max_workers"] = stage_env.get("PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS",
+                                                                "Prefect default (unbounded)")
+            if prefect is not None and prefect.api:
+                m.detail["prefect_server_cpu_s"] = round(prefect.cpu_seconds() - server_cpu, 1)
+        state = f"FAILED ({m.error}): {m.detail.get('log_tail', '')[-600:]}" if m.error else \
+            f"{_fmt(m.rate)} {'queries' if stage == 'query' else 'articles'}/s, {m.seconds:.1f} s, " \
+            f"RSS {m.rss_mb:,.0f} MB, CPU {m.cpu_s:.0f} s"
+        with lock:
+            measurements.append(m)
+            print(f"  [{n:,}] {STAGE_LABEL[stage]:<26} {state}  (load before {m.load_before:.2f}"
+                  + (f"; beside {', '.join(beside)}" if beside else "") + ")", flush=True)
+            (out / "partial.json").write_text(json.dumps(
+                {"stamp": stamp, "measurements": [{**x.__dict__, "rate": x.rate} for x in measurements]},
+                indent=1, default=str), encoding="utf-8")
+        if stage.startswith("e2e") and not any(s.startswith("e2e") and k == n for s, k in pending.remaining):
+            servers.pop(n).stop()  # the last flow of this size: its server goes
+        return m
+
+    pending = schedule(jobs, args.jobs, measure, deps=not args.no_deps)
     try:
-        for n in sizes:
-            corpus, gen_s = ensure_corpus(n, args.seed, corpora)
-            corpus_info[n] = {**json.loads((corpus / "corpus.json").read_text()), "generated_s": round(gen_s, 2),
-                              "path": str(corpus)}
-            work = out / "work" / f"n{n}"
-            work.mkdir(parents=True, exist_ok=True)
-            env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING",
-                   "NEWSGRAPH_WIKIDATA_API": "", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-            if server.url:
-                env["NEWSGRAPH_WIKIDATA_SPARQL"] = server.url
-            env.pop("NEWSGRAPH_TASK_RUNNER", None)
-            prefect = None
-            for stage in stages:
-                if stage == "e2e-dask" and args.dask_max and n > args.dask_max:
-                    continue
-                if stage.startswith("e2e") and prefect is None:
-                    prefect = PrefectServer(work / "prefect-server").start()
-                    print(f"  [{n:,}] Prefect server: {prefect.api or prefect.why_not}", flush=True)
-                opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample}
-                if stage in args.profile:
-                    opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
-                stage_env = dict(env)
-                if stage.startswith("e2e"):
-                    shutil.rmtree(work / "prefect-home", ignore_errors=True)  # no cached results between runs
-                if stage == "e2e-dask":
-                    stage_env.update(NEWSGRAPH_TASK_RUNNER="dask", NEWSGRAPH_DASK_WORKERS="2")
-                if stage == "e2e" and args.e2e_threads:
-                    stage_env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(args.e2e_threads)
-                if stage == "e2e-capped":
-                    stage_env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(args.e2e_threads or 2)
-                server_cpu = 0.0
-                if stage.startswith("e2e") and prefect is not None and prefect.api:
-                    stage_env["PREFECT_API_URL"] = prefect.api
-                    server_cpu = prefect.cpu_seconds()
-                (work / f"{stage}.partial.json").unlink(missing_ok=True)
-                limit = args.query_timeout if stage == "query" else args.timeout
-                m = run_child(stage, n, work, corpus, opts, stage_env, limit, args.rss_limit_mb)
-                if stage.startswith("e2e"):
-                    m.detail["prefect_api"] = stage_env.get("PREFECT_API_URL", "ephemeral")
-                    m.detail["thread_pool_max_workers"] = stage_env.get("PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS",
-                                                                        "Prefect default (unbounded)")
-                    if prefect is not None and prefect.api:
-                        m.detail["prefect_server_cpu_s"] = round(prefect.cpu_seconds() - server_cpu, 1)
-                measurements.append(m)
-                state = f"FAILED ({m.error}): {m.detail.get('log_tail', '')[-600:]}" if m.error else \
-                    f"{_fmt(m.rate)} {'queries' if stage == 'query' else 'articles'}/s, {m.seconds:.1f} s, " \
-                    f"RSS {m.rss_mb:,.0f} MB, CPU {m.cpu_s:.0f} s"
-                print(f"  [{n:,}] {STAGE_LABEL[stage]:<26} {state}  (load before {m.load_before:.2f})", flush=True)
-                if prefect is not None and stage == "e2e-dask":
-                    prefect.stop()
-                (out / "partial.json").write_text(json.dumps(
-                    {"stamp": stamp, "measurements": [{**x.__dict__, "rate": x.rate} for x in measurements]},
-                    indent=1, default=str), encoding="utf-8")
-            if prefect is not None:
-                prefect.stop()
+        pending.run()
     finally:
         server.stop()
-        if prefect is not None:
+        for prefect in servers.values():
             prefect.stop()
 
     suite_s = time.perf_counter() - started
@@ -992,12 +1082,15 @@ def main(argv: list[str] | None = None) -> int:
     lines = [text, ""]
     for c in checks:
         lines.append(f"{'PASS' if c['ok'] else 'MISS'}  {c['target']}: {c['value']}")
+    if args.jobs > 1:
+        lines.append(f"\n{args.jobs} measurements at a time (--jobs {args.jobs}): the art/CPU-s columns are the "
+                     "measure; art/s and seconds are wall clock beside another measurement")
     lines.append(f"\nlinking {link_note}; suite wall time {suite_s / 60:.1f} min; load average at the end "
                  f"{[round(x, 2) for x in os.getloadavg()]}")
     report = "\n".join(lines)
     print("\n" + report)
     info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {"stamp": stamp, "machine": info, "sizes": sizes, "stages": stages, "linking": link_note,
+    doc = {"stamp": stamp, "machine": info, "sizes": sizes, "stages": stages, "linking": link_note, "jobs": args.jobs,
            "suite_seconds": round(suite_s, 1), "corpora": corpus_info, "targets": checks,
            "measurements": [{**m.__dict__, "rate": m.rate, "rate_cpu": m.rate_cpu} for m in measurements]}
     (out / f"bench-{stamp}.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")

@@ -58,3 +58,57 @@ def test_py_spy_summary(run: ModuleType, tmp_path: Path) -> None:
                    "process 1:\"python\";main (run.py:3);map (pipeline.py:20) 10\n")
     text = run.summarize_spy(raw)
     assert "40 samples" in text and " 75.0%  extract (pipeline.py)" in text
+
+
+def _record(run: ModuleType, jobs: list[tuple[str, int]], slots: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """Run a schedule whose measurements only log their start and end."""
+    import threading
+
+    log: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def measure(stage: str, n: int, beside: list[str]) -> None:
+        with lock:
+            log.append(("start", f"{stage} {n}"))
+        gate.wait(0.01)  # long enough for the other slot to start something
+        with lock:
+            log.append(("end", f"{stage} {n}"))
+
+    run.schedule(jobs, slots, measure).run()
+    return [name for what, name in log if what == "start"], log
+
+
+def test_one_slot_runs_the_plan_in_order(run: ModuleType) -> None:
+    jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES]
+    started, _ = _record(run, jobs, 1)
+    assert started == [f"{s} {n}" for s, n in jobs]
+
+
+def test_two_slots_keep_needs_and_never_run_two_flows_together(run: ModuleType) -> None:
+    jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES if not (s == "e2e-dask" and n > 1000)]
+    started, log = _record(run, jobs, 2)
+    assert sorted(started) == sorted(f"{s} {n}" for s, n in jobs)
+    ended: set[str] = set()
+    running: set[str] = set()
+    for what, name in log:
+        stage, n = name.split()
+        if what == "start":
+            assert all(f"{d} {n}" in ended for d in run.NEEDS.get(stage, [])), name
+            assert not (stage.startswith("e2e") and any(r.startswith("e2e") for r in running)), name
+            running.add(name)
+            assert len(running) <= 2
+        else:
+            running.discard(name)
+            ended.add(name)
+    # the chain to the largest flow goes first: the 10k extraction starts before any 1k map or load
+    assert started.index("extract 10000") < started.index("map 1000")
+
+
+def test_a_failing_measurement_stops_the_schedule(run: ModuleType) -> None:
+    def measure(stage: str, n: int, beside: list[str]) -> None:
+        if stage == "extract":
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run.schedule([("parse", 1000), ("extract", 1000), ("map", 1000)], 2, measure).run()
