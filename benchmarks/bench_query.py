@@ -318,8 +318,10 @@ def code_version() -> str:
     h.update(inspect.getsource(synthetic_article).encode())
     h.update(inspect.getsource(_map_chunk).encode())
     h.update(repr((PINNED, TOPICS, GIVEN, FAMILY, EXTRACTED_AT)).encode())
-    for rel in ("benchmarks/data/names.json", "mappings/newsgraph.context.jsonld", "ontology/newsgraph.ttl",
-                "ontology/crosswalk.ttl", "src/newsgraph/rdf/_mapping.py", "src/newsgraph/rdf/__init__.py",
+    # the ontology and crosswalk are not in it: they only fill the vocabulary graph, which
+    # prepare_store() refreshes on a cached store
+    for rel in ("benchmarks/data/names.json", "mappings/newsgraph.context.jsonld",
+                "src/newsgraph/rdf/_mapping.py", "src/newsgraph/rdf/__init__.py",
                 "src/newsgraph/rdf/_namespaces.py", "src/newsgraph/_models.py"):
         h.update((REPO / rel).read_bytes())
     return h.hexdigest()[:12]
@@ -394,6 +396,95 @@ def build_store(n: int, seed: int, jobs: int, chunk: int = 1000,
     record.write_text(json.dumps(info, indent=1))
     pidfile.unlink()
     return path, info
+
+
+def synthetic_graphs(seed: int, ids: list[int], content_of: list[int] | None = None) -> list[Any]:
+    """Article graphs of ``ids`` as the store holds them (mapping + conforming SHACL record); with
+    ``content_of``, article ``ids[k]`` carries the content of article ``content_of[k]`` (a changed
+    version of it, for timing replacements)."""
+    from newsgraph.rdf import article_graph
+    from newsgraph.rdf._validate import ValidationReport, _report_quads
+
+    out = []
+    for k, i in enumerate(ids):
+        a = synthetic_article(seed, content_of[k] if content_of else i)
+        a.id = f"synth{seed}-{i:07d}"
+        g = article_graph(a, extracted_at=EXTRACTED_AT)
+        g.report_quads = _report_quads(g, ValidationReport(
+            article_id=g.article_id, conforms=True, violations=0, warnings=0, text="", shapes_digest="synthetic",
+            validated_at=EXTRACTED_AT))
+        out.append(g)
+    return out
+
+
+def check_mapping(store: Any, seed: int, n: int, sample: int = 20) -> None:
+    """A cached store of another version must hold what the current mapping gives (sample of articles)."""
+    import pyoxigraph as ox
+
+    ids = sorted(random.Random(f"check:{n}").sample(range(n), min(sample, n)))
+    for g in synthetic_graphs(seed, ids):
+        mem = ox.Store()  # the same canonical forms as the store's (a double "0.9", not "9.0E-1")
+        mem.extend(g.graph_quads())
+        want = {(q.subject, q.predicate, q.object) for q in mem}
+        have = {(q.subject, q.predicate, q.object)
+                for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g.iri))}
+        if want != have:
+            raise SystemExit(f"the cached store differs from the current mapping for {g.article_id} "
+                             f"({len(want - have)} quads missing, {len(have - want)} extra): rebuild it")
+
+
+def prepare_store(path: Path, n: int, seed: int, batches: int, check: bool) -> dict[str, Any]:
+    """Bring a cached store up to date (vocabulary graph) and compute its summary graph onto it,
+    timing the full rebuild and the summary's share of publishing batches of 100 articles.
+
+    Per batch, 100 stored articles are replaced by changed versions (the content of 100 others) and
+    then restored, once with the summary maintained and once without (``summary_enabled=False``),
+    interleaved: the difference is the summary's cost per batch. The store ends as it began."""
+    from newsgraph import summary
+    from newsgraph.store import EmbeddedStore
+
+    out: dict[str, Any] = {}
+    store = EmbeddedStore(path / "store")
+    try:
+        t = time.perf_counter()
+        store.ensure_vocabulary()
+        out["vocabulary_s"] = round(time.perf_counter() - t, 2)
+        check_mapping(store.pyoxigraph, seed, n)
+        t = time.perf_counter()
+        store.rebuild_summary()
+        out["rebuild_s"] = round(time.perf_counter() - t, 2)
+        out["summary_triples"] = len(summary.stored_rows(store.query))
+        print(f"  n={n}: summary rebuilt in {out['rebuild_s']} s ({out['summary_triples']:,} triples)",
+              file=sys.stderr, flush=True)
+        rng = random.Random(f"batches:{n}")
+        with_s: list[float] = []
+        without_s: list[float] = []
+        for b in range(batches):
+            ids = rng.sample(range(n), 100)
+            others = rng.sample(range(n), 100)
+            changed, original = synthetic_graphs(seed, ids, others), synthetic_graphs(seed, ids)
+            for maintained, acc in ((True, with_s), (False, without_s)):
+                store.summary = maintained
+                for gs in (changed, original):
+                    t = time.perf_counter()
+                    store.publish(gs, validate=False)
+                    acc.append(time.perf_counter() - t)
+            print(f"  n={n}: batch {b + 1}/{batches}: replace 100 with summary {with_s[-2]:.2f} + {with_s[-1]:.2f} s, "
+                  f"without {without_s[-2]:.2f} + {without_s[-1]:.2f} s", file=sys.stderr, flush=True)
+        store.summary = True
+        if with_s:
+            out["batch_with_summary_s"] = round(statistics.median(with_s), 3)
+            out["batch_without_summary_s"] = round(statistics.median(without_s), 3)
+            out["batch_runs_s"] = {"with": [round(x, 3) for x in with_s], "without": [round(x, 3) for x in without_s]}
+        if check:
+            t = time.perf_counter()
+            extra, missing = summary.check(store)
+            out["check"] = {"extra": len(extra), "missing": len(missing), "s": round(time.perf_counter() - t, 1)}
+            print(f"  n={n}: incremental == full rebuild: {not extra and not missing}", file=sys.stderr)
+    finally:
+        store.close()
+    out["load"] = os.getloadavg()
+    return out
 
 
 # ---- timing the queries ----------------------------------------------------------------------
@@ -505,7 +596,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=Path, default=REPO / "queries", help="folder of .rq files")
     ap.add_argument("--only", nargs="*", help="query names (file stems) to run")
     ap.add_argument("--label", default="current", help="name for this run in the JSON file")
-    ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--build-only", action="store_true", help="build (or reuse) the store and its summary, time no query")
+    ap.add_argument("--batches", type=int, default=3, help="batches of 100 replaced to time the summary's upkeep")
+    ap.add_argument("--check-summary", action="store_true", help="compare the maintained summary with a rebuild")
+    ap.add_argument("--no-prepare", action="store_true", help="query the cached store as it is (summary already on it)")
     ap.add_argument("--store-version", help="use the cached stores of this version (see results/query-stores/)")
     ap.add_argument("--before-queries", type=Path, help="earlier versions of the queries, timed interleaved")
     ap.add_argument("--before-store-version", help="the cached store version the earlier queries run on")
@@ -526,7 +620,11 @@ def main(argv: list[str] | None = None) -> int:
         path, info = build_store(n, args.seed, args.jobs, version=args.store_version)
         print(f"n={n}: store {path.name} ({info['store_quads']:,} quads, {info['events']:,} events; "
               f"built in {info['build_s']} s)", file=sys.stderr)
-        if args.build_only:
+        prep: dict[str, Any] = {}
+        if not args.no_prepare:
+            prep = prepare_store(path, n, args.seed, args.batches, args.check_summary)
+        if args.build_only:  # (run it niced; then time the queries with --no-prepare)
+            results["sizes"][str(n)] = {"store": info, "summary": prep, "queries": {}}
             continue
         before = None
         if args.before_queries:
@@ -534,10 +632,12 @@ def main(argv: list[str] | None = None) -> int:
             before = (bpath, args.before_queries)
         load = os.getloadavg()
         now, old = time_queries(path, queries, args.repeat, args.timeout, before, args.before_timeout)
-        results["sizes"][str(n)] = {"store": info, "load": [load, os.getloadavg()], "queries": now, "before": old}
+        results["sizes"][str(n)] = {"store": info, "summary": prep, "load": [load, os.getloadavg()],
+                                    "queries": now, "before": old}
     results["machine"]["load_end"] = os.getloadavg()
     if results["sizes"]:
-        print(table(results))
+        if not args.build_only:
+            print(table(results))
         RESULTS.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         (RESULTS / f"query-{args.label}-{stamp}.json").write_text(json.dumps(results, indent=1))

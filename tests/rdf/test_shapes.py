@@ -19,7 +19,8 @@ from newsgraph.errors import ValidationError
 from newsgraph.rdf import ArticleGraph, article_graph, validate
 from newsgraph.rdf._namespaces import ontology_dir
 from newsgraph.rdf._validate import ENGINES, PyShaclEngine, RudofEngine, ShaclOutcome, _shapes, run_shacl
-from newsgraph.store import with_prefixes
+from newsgraph.store import EmbeddedStore, with_prefixes
+from newsgraph.summary import SUMMARY_GRAPH
 
 NGSH = rdflib.Namespace("https://w3id.org/newsgraph/shapes#")
 NG = rdflib.Namespace("https://w3id.org/newsgraph/ontology#")
@@ -58,6 +59,30 @@ CASES: dict[str, tuple[str, str, str | None]] = {
                       "WHERE { ?e a ng:Evidence ; ng:confidence ?c }"), None),
     "ModalityShape": ("ng:Modality", "INSERT DATA { ng:Asserted a ng:Modality }",
                       'INSERT DATA { ng:Asserted a ng:Modality ; skos:prefLabel "asserted"@en }'),
+    # the summary graph's rows (base_triples holds the summary of the three articles)
+    "SummaryGraphShape": ("ng:SummaryGraph",
+                          "DELETE { ?g prov:generatedAtTime ?t } WHERE { ?g a ng:SummaryGraph ; prov:generatedAtTime ?t }", None),
+    "MeetingPairCountShape": ("ng:MeetingPairCount", ("DELETE { ?r ng:meetingCount ?n } INSERT { ?r ng:meetingCount 0 } "
+                              "WHERE { ?r a ng:MeetingPairCount ; ng:meetingCount ?n }"), None),
+    "CountryAttackCountShape": ("ng:CountryAttackCount",
+                                "INSERT { ?r ng:attackCountry ?a } WHERE { ?r a ng:CountryAttackCount . ?a a ng:Attack }", None),
+    "CountryAttributionCountShape": ("ng:CountryAttributionCount", (
+        "DELETE { ?r ng:attribution ?h } INSERT { ?r ng:attribution ng:host } "
+        "WHERE { ?r a ng:CountryAttributionCount ; ng:attribution ?h }"), None),
+    "AttributionCountShape": ("ng:AttributionCount", (
+        'DELETE { ?r ng:attributedTo ?a } INSERT { ?r ng:attributedTo "ISIS" } '
+        "WHERE { ?r a ng:AttributionCount ; ng:attributedTo ?a }"), None),
+    "MonthlyCasualtiesShape": ("ng:MonthlyCasualties", ('DELETE { ?r ng:month ?m } INSERT { ?r ng:month "June 2025" } '
+                               "WHERE { ?r a ng:MonthlyCasualties ; ng:month ?m }"), None),
+    "MonthlyEventCountShape": ("ng:MonthlyEventCount",
+                               "INSERT { ?r ng:eventClass ng:Person } WHERE { ?r a ng:MonthlyEventCount }", None),
+    "UnlinkedEntityCountShape": ("ng:UnlinkedEntityCount",
+                                 "DELETE { ?r ng:relinkCount ?n } WHERE { ?r a ng:UnlinkedEntityCount ; ng:relinkCount ?n }", None),
+    "CandidateCountShape": ("ng:CandidateCount", (
+        "INSERT { <https://w3id.org/newsgraph/id/summary/x> a ng:CandidateCount ; ng:unlinkedEntity ?e ; ng:decisionCount 1 } "
+        "WHERE { ?r a ng:UnlinkedEntityCount ; ng:unlinkedEntity ?e }"), (
+        "INSERT { <https://w3id.org/newsgraph/id/summary/x> a ng:CandidateCount ; ng:unlinkedEntity ?e ; ng:decisionCount 1 ; ng:topCandidate wd:Q1 } "
+        "WHERE { ?r a ng:UnlinkedEntityCount ; ng:unlinkedEntity ?e }")),
 }
 
 
@@ -66,10 +91,15 @@ def base_triples() -> list[ox.Quad]:
     from ngtest_rdf_articles import agreement_article, attack_article, meeting_article
 
     quads: list[ox.Quad] = []
+    graphs = []
     for build in (meeting_article, attack_article, agreement_article):
         g = article_graph(build(), extracted_at=EXTRACTED_AT)
         validate(g)  # adds the ng:ValidationResult
         quads += [*g.graph_quads(), *g.entity_quads]
+        graphs.append(g)
+    store = EmbeddedStore(None)  # their summary graph, as publish writes it
+    store.publish(graphs)
+    quads += store.pyoxigraph.quads_for_pattern(None, None, None, ox.NamedNode(SUMMARY_GRAPH))
     return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]  # SHACL sees triples
 
 

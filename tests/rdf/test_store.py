@@ -17,6 +17,7 @@ from newsgraph import Settings
 from newsgraph.errors import LoadError, NewsgraphError, StoreLocked, ValidationError
 from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, ArticleGraph, article_graph
 from newsgraph.store import EmbeddedStore, QueryResult, RemoteStore, format_result, open_store, with_prefixes
+from newsgraph.summary import SUMMARY_GRAPH
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
 
@@ -56,11 +57,11 @@ class AbstractStoreTests:
                              "?a schema:headline 'Church bombing in Damascus' }").values("t")
         assert stamps == ["2026-11-27T01:00:00Z"]
 
-    def test_one_named_graph_per_article_plus_entities_and_vocabulary(self, store) -> None:  # type: ignore[no-untyped-def]
+    def test_one_named_graph_per_article_plus_entities_vocabulary_and_summary(self, store) -> None:  # type: ignore[no-untyped-def]
         gs = graphs()
         store.publish(gs)
         names = set(store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").values("g"))
-        assert names == {g.iri for g in gs} | {ENTITIES_GRAPH, VOCABULARY_GRAPH}
+        assert names == {g.iri for g in gs} | {ENTITIES_GRAPH, VOCABULARY_GRAPH, SUMMARY_GRAPH}
 
     def test_entity_facts_are_stored_once(self, store) -> None:  # type: ignore[no-untyped-def]
         store.publish(graphs())

@@ -1,0 +1,450 @@
+"""The summary graph: pre-aggregated ranking rows for the corpus-wide cookbook queries.
+
+    SUMMARY_GRAPH                                    ``…/graph/summary``, one named graph
+    contributions(select, graphs=None) -> Contribs   per ranking: key -> measures, over some article graphs
+    batch_update(select, batch, existing) -> str     SPARQL Update bringing the rows up to date with a batch
+    summary_update(select, old, new, now) -> str     SPARQL Update applying new - old to the stored rows
+    rebuild_update(select, now) -> str               SPARQL Update recomputing every row from all graphs
+    rebuild(store) / check(store)                    full rebuild; incremental rows == full rebuild?
+
+Why. A ranking over the whole corpus (who met whom most often, attacks per country, casualties
+per month …) reads every matching event: at 100,000 articles hundreds of milliseconds to seconds
+whatever the query's shape. The summary graph holds their rows already counted (one row per pair
+of people, per country, per month …, a few thousand rows in all), and the cookbook's ranking
+queries read those rows instead.
+
+What a row holds. Only facts of the article graphs, keyed by newsgraph's own IRIs (entities,
+event classes, months), never by anything from the shared entities graph: Wikidata items
+(``owl:sameAs``), labels and classes are joined when the ranking is queried. So a relink, which
+only adds entity facts, never makes a row stale, and every measure is a sum over articles
+(an event, a link decision, belongs to exactly one article graph): a row's value is the sum of
+what each article graph contributes to it.
+
+Incremental. ``store.publish`` computes, for each batch, what the replaced old versions of its
+articles contributed (one SELECT per ranking over those graphs, before the write) and what the new
+versions contribute (the same SELECT over the batch in memory), reads the stored rows of the keys
+whose value changes, and writes the new values in the same SPARQL Update as the articles (one
+transaction: the summary is never out of step with the article graphs). Its cost depends on the
+batch, not on the store. ``rebuild`` recomputes every row from all article graphs with the same
+SELECTs (a store filled by ``bulk_load``, or to check: ``check`` compares the stored rows with a
+rebuild). The summary graph has its own ``prov:generatedAtTime``: the time of its last change.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from .rdf import NG
+from .rdf._namespaces import GRAPH, ID
+
+if TYPE_CHECKING:
+    from .rdf import ArticleGraph
+    from .store import QueryResult
+
+__all__ = ["RANKINGS", "SUMMARY_GRAPH", "Contribs", "batch_update", "check", "contributions",
+           "rebuild", "rebuild_update", "summary_update"]
+
+SUMMARY_GRAPH = GRAPH + "summary"
+ROW = ID + "summary/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+PROV_GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+
+Key = tuple[str | None, ...]  # IRIs or literal values; None = unbound (e.g. an attack with no country)
+Measures = tuple[int, ...]
+Contribs = dict[str, Counter[Key] | dict[Key, Measures]]
+Select = Callable[[str], "QueryResult"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One kind of summary row: its class, the SELECT computing it (grouped by ``keys``, summing to
+    ``measures``) over ``GRAPH ?g`` patterns, and the property each variable is stored under."""
+
+    name: str
+    cls: str
+    keys: tuple[tuple[str, str, bool], ...]  # (variable, property, is an IRI)
+    measures: tuple[tuple[str, str], ...]  # (variable, property)
+    select: str  # with {graphs}: a VALUES ?g line, or nothing for all graphs
+    keyed: bool = False  # groups entities by Wikidata item (owl:sameAs, from the entities graph)
+
+    def row_iri(self, key: Key) -> ox.NamedNode:
+        h = hashlib.sha1("\x1f".join("" if k is None else k for k in key).encode("utf-8")).hexdigest()[:24]
+        return ox.NamedNode(f"{ROW}{self.name}/{h}")
+
+
+def _p(local: str) -> str:
+    return NG + local
+
+
+RANKINGS: tuple[Ranking, ...] = (
+    # who-met-whom-most-often: meetings per pair of people, each person keyed by its Wikidata item
+    # when linked, else by its entity IRI (the smaller key first), counted once per meeting
+    Ranking("meeting-pair", _p("MeetingPairCount"),
+            (("ka", _p("pairMember"), True), ("kb", _p("pairMember"), True)),
+            (("n", _p("meetingCount")),),
+            """SELECT ?ka ?kb (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {graphs}
+  GRAPH ?g {{ ?m a ng:Meeting ; ng:participant ?a, ?b . }}
+  ?a a ng:Person . ?b a ng:Person .
+  OPTIONAL {{ ?a owl:sameAs ?qa }} OPTIONAL {{ ?b owl:sameAs ?qb }}
+  BIND(COALESCE(?qa, ?a) AS ?ka) BIND(COALESCE(?qb, ?b) AS ?kb)
+  FILTER(STR(?ka) < STR(?kb))
+}} GROUP BY ?ka ?kb""", keyed=True),
+    # attacks-per-country: attacks, killed and injured per country (ng:country; none: no country)
+    Ranking("attack-country", _p("CountryAttackCount"),
+            (("country", _p("attackCountry"), True),),
+            (("n", _p("attackCount")), ("k", _p("killedTotal")), ("i", _p("injuredTotal"))),
+            """SELECT ?country (COUNT(?attack) AS ?n) (SUM(?k1) AS ?k) (SUM(?i1) AS ?i) WHERE {{ {graphs}
+  {{ SELECT ?g ?attack (SAMPLE(COALESCE(?k0, 0)) AS ?k1) (SAMPLE(COALESCE(?i0, 0)) AS ?i1) WHERE {{ {graphs}
+      GRAPH ?g {{ ?attack a ng:Attack OPTIONAL {{ ?attack ng:killed ?k0 }} OPTIONAL {{ ?attack ng:injured ?i0 }} }}
+    }} GROUP BY ?g ?attack }}
+  OPTIONAL {{ GRAPH ?g {{ ?attack ng:country ?country }} }}
+}} GROUP BY ?country"""),
+    # attacks-per-country (the names): attacks per country, actor entity and attribution
+    Ranking("attack-actor", _p("CountryAttributionCount"),
+            (("country", _p("attackCountry"), True), ("actor", _p("attributedTo"), True),
+             ("how", _p("attribution"), True)),
+            (("n", _p("attackCount")),),
+            """SELECT ?country ?actor ?how (COUNT(DISTINCT ?attack) AS ?n) WHERE {{ {graphs}
+  VALUES ?how {{ ng:perpetrator ng:blamedOn }}
+  GRAPH ?g {{ ?attack a ng:Attack ; ?how ?actor . OPTIONAL {{ ?attack ng:country ?country }} }}
+}} GROUP BY ?country ?actor ?how"""),
+    # claimed-vs-blamed: attacks per actor (Wikidata item when linked, else entity IRI) and attribution
+    Ranking("actor", _p("AttributionCount"),
+            (("actor", _p("attributedTo"), True), ("how", _p("attribution"), True)),
+            (("n", _p("attackCount")),),
+            """SELECT ?actor ?how (COUNT(DISTINCT ?attack) AS ?n) WHERE {{ {graphs}
+  VALUES ?how {{ ng:perpetrator ng:blamedOn }}
+  GRAPH ?g {{ ?attack a ng:Attack ; ?how ?e }}
+  OPTIONAL {{ ?e owl:sameAs ?q }} BIND(COALESCE(?q, ?e) AS ?actor)
+}} GROUP BY ?actor ?how""", keyed=True),
+    # casualties-by-month: attacks (and their articles), killed, injured per month of the attack's date
+    Ranking("casualties-month", _p("MonthlyCasualties"),
+            (("month", _p("month"), False),),
+            (("n", _p("attackCount")), ("arts", _p("articleCount")), ("k", _p("killedTotal")),
+             ("i", _p("injuredTotal"))),
+            """SELECT ?month (COUNT(DISTINCT ?attack) AS ?n) (COUNT(DISTINCT ?article) AS ?arts)
+       (SUM(?k1) AS ?k) (SUM(?i1) AS ?i) WHERE {{ {graphs}
+  GRAPH ?g {{ ?attack a ng:Attack ; ng:date ?date ; ng:reportedIn ?article .
+             OPTIONAL {{ ?attack ng:killed ?k0 }} OPTIONAL {{ ?attack ng:injured ?i0 }} }}
+  FILTER(STRLEN(STR(?date)) >= 7)
+  BIND(COALESCE(?k0, 0) AS ?k1) BIND(COALESCE(?i0, 0) AS ?i1) BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
+}} GROUP BY ?month"""),
+    # events-per-month: events per month and class
+    Ranking("events-month", _p("MonthlyEventCount"),
+            (("month", _p("month"), False), ("cls", _p("eventClass"), True)),
+            (("n", _p("eventCount")),),
+            """SELECT ?month ?cls (COUNT(DISTINCT ?event) AS ?n) WHERE {{ {graphs}
+  VALUES ?cls {{ ng:Meeting ng:Attack ng:Agreement }}
+  GRAPH ?g {{ ?event a ?cls ; ng:date ?date }}
+  FILTER(STRLEN(STR(?date)) >= 7)
+  BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
+}} GROUP BY ?month ?cls"""),
+    # entities-to-relink: articles with a NIL or pending link decision per entity, and how many pend
+    Ranking("unlinked", _p("UnlinkedEntityCount"),
+            (("entity", _p("unlinkedEntity"), True),),
+            (("n", _p("articleCount")), ("r", _p("relinkCount"))),
+            """SELECT ?entity (COUNT(DISTINCT ?article) AS ?n) (COUNT(DISTINCT ?ra) AS ?r) WHERE {{ {graphs}
+  GRAPH ?g {{ {{ ?d ng:linkTarget ng:NIL }} UNION {{ ?d ng:needsRelink true }}
+             ?d ng:linkOf ?entity ; ng:needsRelink ?relink ; ng:inArticle ?article . }}
+  BIND(IF(?relink, ?article, ?nothing) AS ?ra)
+}} GROUP BY ?entity"""),
+    # entities-to-relink: the linker's best candidate (rank 0) for those entities
+    Ranking("unlinked-candidate", _p("CandidateCount"),
+            (("entity", _p("unlinkedEntity"), True), ("item", _p("topCandidate"), True)),
+            (("n", _p("decisionCount")),),
+            """SELECT ?entity ?item (COUNT(DISTINCT ?d) AS ?n) WHERE {{ {graphs}
+  GRAPH ?g {{ {{ ?d ng:linkTarget ng:NIL }} UNION {{ ?d ng:needsRelink true }}
+             ?d ng:linkOf ?entity ; ng:needsRelink ?relink ; ng:inArticle ?article ; ng:candidate ?c .
+             ?c ng:rank 0 ; ng:candidateItem ?item . }}
+}} GROUP BY ?entity ?item"""),
+)
+#: properties by which an event names the entities a keyed ranking groups by Wikidata item
+KEYED_ROLES = (NG + "participant", NG + "perpetrator", NG + "blamedOn")
+BY_NAME = {r.name: r for r in RANKINGS}
+
+
+def _values_line(graphs: Sequence[str] | None) -> str:
+    if graphs is None:
+        return ""
+    # IRIs are checked and escaped by pyoxigraph; an article id never reaches the text unescaped
+    return "VALUES ?g { " + " ".join(str(ox.NamedNode(g)) for g in graphs) + " }"
+
+
+def contributions(select: Select, graphs: Sequence[str] | None = None) -> Contribs:
+    """Per ranking, key -> measures, summed over ``graphs`` (named graph IRIs; None: all)."""
+    out: Contribs = {}
+    if graphs is not None and not graphs:
+        return {r.name: {} for r in RANKINGS}
+    values = _values_line(graphs)
+    for r in RANKINGS:
+        res = select(r.select.format(graphs=values))
+        rows: dict[Key, Measures] = {}
+        for row in res.rows():
+            key = tuple(row[v] for v, _, _ in r.keys)
+            rows[key] = tuple(int(row[v] or 0) for v, _ in r.measures)
+        out[r.name] = rows
+    return out
+
+
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+_ENTITY_FACTS = (RDF_TYPE.value, OWL_SAMEAS)
+
+
+def _iris(values: Iterable[str]) -> str:
+    # IRIs are checked and escaped by pyoxigraph; an article's text never reaches a query unescaped
+    return " ".join(str(ox.NamedNode(v)) for v in values)
+
+
+def _chunks(items: Sequence[str], n: int = 400) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _entity_facts(store: Any, entities: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(entity, rdf:type | owl:sameAs, IRI) as stored, for these entities."""
+    out: list[tuple[str, str, str]] = []
+    ox_store = getattr(store, "pyoxigraph", None)
+    if ox_store is not None:  # embedded: two key look-ups per entity
+        for e in entities:
+            for p in _ENTITY_FACTS:
+                out += [(e, p, q.object.value) for q in ox_store.quads_for_pattern(ox.NamedNode(e), ox.NamedNode(p), None)
+                        if isinstance(q.object, ox.NamedNode)]
+        return out
+    for chunk in _chunks(sorted(entities)):
+        for p in _ENTITY_FACTS:
+            res = store.query(f"SELECT ?e ?o WHERE {{ VALUES ?e {{ {_iris(chunk)} }} ?e <{p}> ?o }}")
+            out += [(r["e"] or "", p, r["o"] or "") for r in res.rows()]
+    return out
+
+
+def _graph_quads(store: Any, graphs: Sequence[str]) -> list[ox.Quad]:
+    """Every quad of these named graphs, as stored."""
+    ox_store = getattr(store, "pyoxigraph", None)
+    if ox_store is not None:
+        return [q for g in graphs for q in ox_store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+    out: list[ox.Quad] = []
+    for chunk in _chunks(sorted(graphs), 50):
+        res = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {_iris(chunk)} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        for b in res.bindings:
+            out.append(ox.Quad(_from_json(b["s"]), ox.NamedNode(b["p"]["value"]),
+                               _from_json(b["o"]), ox.NamedNode(b["g"]["value"])))
+    return out
+
+
+def _from_json(t: dict[str, str]) -> Any:
+    if t["type"] == "uri":
+        return ox.NamedNode(t["value"])
+    if t["type"] == "bnode":
+        return ox.BlankNode(t["value"])
+    if "xml:lang" in t:
+        return ox.Literal(t["value"], language=t["xml:lang"])
+    if "datatype" in t:
+        return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))
+    return ox.Literal(t["value"])
+
+
+def _role_entities(quads: Iterable[ox.Quad]) -> set[str]:
+    return {q.object.value for q in quads if q.predicate.value in KEYED_ROLES and isinstance(q.object, ox.NamedNode)}
+
+
+def _in_memory(quads: list[ox.Quad], facts: Iterable[tuple[str, str, str]], graphs: Sequence[str]) -> Contribs:
+    """The rankings' SELECTs over these quads and entity facts, in a store in memory."""
+    from .store import EmbeddedStore
+
+    eg = ox.NamedNode(GRAPH + "entities")
+    mem = EmbeddedStore(None, summary_enabled=False)
+    try:
+        mem.pyoxigraph.extend([*quads, *(ox.Quad(ox.NamedNode(e), ox.NamedNode(p), ox.NamedNode(o), eg)
+                                         for e, p, o in facts)])
+        return contributions(mem.query, graphs)
+    finally:
+        mem.close()
+
+
+def batch_update(store: Any, batch: Sequence[ArticleGraph], existing: Sequence[str],
+                 now: str | None = None) -> str:
+    """The SPARQL Update that brings the summary rows up to date with ``batch`` written.
+
+    Call it *before* writing the batch, and run its text in the same transaction as the write
+    (after it). ``existing``: the batch's graphs that may be in the store already (their old
+    versions). The rankings' SELECTs run in memory, over the old versions (read from the store,
+    with the entity facts as stored) and over the new ones (with the entity facts as they will
+    be), so the cost depends on the batch, not on the store. What changes:
+
+    * the old versions' contributions go, the new versions' come;
+    * an entity that gains a Wikidata item in this batch (an ``owl:sameAs`` not stored yet) moves
+      the keyed rows (meeting pairs, actors) of every other article that names it in an event
+      role: those articles are counted again with the new items (rare: a first link).
+    """
+    batch_iris = {g.iri for g in batch}
+    same_new: dict[str, set[str]] = {}
+    for g in batch:
+        for q in g.entity_quads:
+            if q.predicate.value == OWL_SAMEAS:
+                same_new.setdefault(q.subject.value, set()).add(q.object.value)
+    stored = _entity_facts(store, sorted(set(same_new)))
+    known = {e for e, _, _ in stored}
+    same_old: dict[str, set[str]] = {}
+    for e, p, o in stored:
+        if p == OWL_SAMEAS:
+            same_old.setdefault(e, set()).add(o)
+    changed = sorted(e for e, qs in same_new.items() if e in known and qs - same_old.get(e, set()))
+    affected: list[str] = []
+    for chunk in _chunks(changed):
+        res = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?e {{ {_iris(chunk)} }} "
+                          f"VALUES ?p {{ {_iris(KEYED_ROLES)} }} GRAPH ?g {{ ?x ?p ?e }} }}")
+        affected += [g for g in res.values("g") if g and g not in batch_iris]
+    affected = sorted(set(affected))
+
+    old_quads = _graph_quads(store, [*existing, *affected])
+    kept = [q for q in old_quads if q.graph_name.value in set(affected)]
+    new_quads = [q for g in batch for q in g.quads] + kept
+    roles = _role_entities(old_quads) | _role_entities(new_quads)
+    facts_old = _entity_facts(store, sorted(roles))
+    facts_new = set(facts_old) | {(q.subject.value, q.predicate.value, q.object.value)
+                                  for g in batch for q in g.entity_quads
+                                  if q.predicate.value in _ENTITY_FACTS and isinstance(q.object, ox.NamedNode)}
+    old = _in_memory(old_quads, facts_old, [*existing, *affected]) if old_quads else {}
+    new = _in_memory(new_quads, facts_new, [*batch_iris, *affected])
+    return summary_update(store.query, old, new, now)
+
+
+def _delta(old: Contribs, new: Contribs) -> dict[str, dict[Key, list[int]]]:
+    out: dict[str, dict[Key, list[int]]] = {}
+    for r in RANKINGS:
+        d: dict[Key, list[int]] = {}
+        for sign, part in ((-1, old.get(r.name, {})), (1, new.get(r.name, {}))):
+            for key, ms in part.items():
+                acc = d.setdefault(key, [0] * len(r.measures))
+                for i, m in enumerate(ms):
+                    acc[i] += sign * m
+        out[r.name] = {k: v for k, v in d.items() if any(v)}
+    return out
+
+
+def _term(value: str, iri: bool) -> ox.NamedNode | ox.Literal:
+    return ox.NamedNode(value) if iri else ox.Literal(value)
+
+
+def row_triples(r: Ranking, key: Key, measures: Sequence[int]) -> list[ox.Triple]:
+    row = r.row_iri(key)
+    out = [ox.Triple(row, RDF_TYPE, ox.NamedNode(r.cls))]
+    for (_, prop, iri), value in zip(r.keys, key, strict=True):
+        if value is not None:
+            out.append(ox.Triple(row, ox.NamedNode(prop), _term(value, iri)))
+    for (_, prop), m in zip(r.measures, measures, strict=True):
+        out.append(ox.Triple(row, ox.NamedNode(prop), ox.Literal(str(m), datatype=XSD_INTEGER)))
+    return out
+
+
+def _stored(select: Select, rows: Sequence[ox.NamedNode]) -> dict[str, dict[str, str]]:
+    """The stored measures of summary rows: row IRI -> {property IRI: lexical value} (measures only)."""
+    out: dict[str, dict[str, str]] = {}
+    for i in range(0, len(rows), 500):
+        chunk = rows[i:i + 500]
+        res = select(f"SELECT ?row ?p ?o WHERE {{ VALUES ?row {{ {' '.join(str(r) for r in chunk)} }} "
+                     f"GRAPH <{SUMMARY_GRAPH}> {{ ?row ?p ?o }} FILTER(isLiteral(?o) && DATATYPE(?o) = xsd:integer) }}")
+        for b in res.rows():
+            out.setdefault(b["row"] or "", {})[b["p"] or ""] = b["o"] or "0"
+    return out
+
+
+def _nt(triples: Sequence[ox.Triple]) -> str:
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    return (data or b"").decode("utf-8")
+
+
+def _stamp(now: str) -> str:
+    stamp = ox.Literal(now, datatype=XSD_DATETIME)
+    g = f"<{SUMMARY_GRAPH}>"
+    return (f"DELETE WHERE {{ GRAPH {g} {{ {g} <{PROV_GENERATED.value}> ?t }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {g} {{ {g} a <{NG}SummaryGraph> ; <{PROV_GENERATED.value}> {stamp} }} }}")
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def summary_update(select: Select, old: Contribs, new: Contribs, now: str | None = None) -> str:
+    """SPARQL Update applying ``new - old`` to the stored rows (reads the rows whose value changes).
+
+    Rows whose counts all fall to zero are removed; the graph's ``prov:generatedAtTime`` is set."""
+    delta = _delta(old, new)
+    touched = [(r, key, d) for r in RANKINGS for key, d in delta[r.name].items()]
+    stored = _stored(select, [r.row_iri(k) for r, k, _ in touched])
+    removed: list[ox.Triple] = []
+    added: list[ox.Triple] = []
+    for r, key, d in touched:
+        row = r.row_iri(key)
+        have = stored.get(row.value)
+        current = [int((have or {}).get(prop, "0")) for _, prop in r.measures]
+        if have is not None:
+            removed += row_triples(r, key, current)
+        total = [c + x for c, x in zip(current, d, strict=True)]
+        if total[0] > 0:
+            added += row_triples(r, key, total)
+    parts = []
+    if removed:
+        parts.append(f"DELETE DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n{_nt(removed)}}} }}")
+    if added:
+        parts.append(f"INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n{_nt(added)}}} }}")
+    parts.append(_stamp(now or utcnow()))
+    return " ;\n".join(parts)
+
+
+def full_rows(select: Select) -> list[ox.Triple]:
+    """Every summary row (without the graph's time stamp), computed from all article graphs."""
+    out: list[ox.Triple] = []
+    for r in RANKINGS:
+        for key, ms in _one(select, r).items():
+            if ms[0] > 0:
+                out += row_triples(r, key, ms)
+    return out
+
+
+def _one(select: Select, r: Ranking) -> dict[Key, Measures]:
+    res = select(r.select.format(graphs=""))
+    return {tuple(row[v] for v, _, _ in r.keys): tuple(int(row[v] or 0) for v, _ in r.measures)
+            for row in res.rows()}
+
+
+def rebuild_update(select: Select, now: str | None = None) -> str:
+    """SPARQL Update replacing the summary graph by one computed from all article graphs."""
+    rows = full_rows(select)
+    body = f"INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n{_nt(rows)}}} }} ;\n" if rows else ""
+    return f"DROP SILENT GRAPH <{SUMMARY_GRAPH}> ;\n{body}{_stamp(now or utcnow())}"
+
+
+def stored_rows(select: Select) -> set[tuple[str, str, str]]:
+    """The summary rows as stored (subject, predicate, object in N-Triples form), without the time stamp."""
+    res = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s ?p ?o }} FILTER(?s != <{SUMMARY_GRAPH}>) }}")
+    return {(str(ox.NamedNode(b["s"]["value"])), b["p"]["value"], _json_term(b["o"])) for b in res.bindings}
+
+
+def _json_term(t: dict[str, str]) -> str:
+    if t["type"] == "uri":
+        return str(ox.NamedNode(t["value"]))
+    return str(ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))) if "datatype" in t else str(ox.Literal(t["value"]))
+
+
+def rebuild(store: Any, now: str | None = None) -> int:
+    """Recompute the whole summary graph from the article graphs in ``store`` (one SPARQL Update).
+    Returns the number of rows' triples written."""
+    update = rebuild_update(store.query, now)
+    store.update(update)
+    return update.count("\n")
+
+
+def check(store: Any) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """(stored - rebuilt, rebuilt - stored): both empty when the incremental summary is right."""
+    have = stored_rows(store.query)
+    want = {(str(t.subject), t.predicate.value, str(t.object)) for t in full_rows(store.query)}
+    return have - want, want - have

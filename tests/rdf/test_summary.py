@@ -1,0 +1,154 @@
+"""The summary graph (src/newsgraph/summary.py), kept by ``publish`` on each backend: an embedded
+store, and a real ``oxigraph serve`` written by SPARQL Update batches and by Graph Store Protocol.
+
+What is checked, each time against a full rebuild computed from the article graphs
+(``summary.check``, row triples compared as sets of RDF terms):
+the rows after a first load; after re-loading (identical, and changed) articles, where counts must
+not double; after a relink (an entity gains a Wikidata item in a later article), which moves the
+keyed rows of articles not in the batch; and that re-loading leaves the quad count unchanged.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import ngtest_rdf_articles as arts
+import pyoxigraph as ox
+import pytest
+
+from newsgraph import NIL, Link, Settings
+from newsgraph.rdf import ArticleGraph, article_graph
+from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, RemoteStore, open_store
+from newsgraph.summary import SUMMARY_GRAPH, check, stored_rows
+
+T0, T1 = "2026-11-26T23:00:00Z", "2026-11-27T01:00:00Z"
+
+
+def graph(article, at: str = T0) -> ArticleGraph:  # type: ignore[no-untyped-def]
+    return article_graph(article, extracted_at=at)
+
+
+def three(at: str = T0) -> list[ArticleGraph]:
+    return [graph(a, at) for a in (arts.meeting_article(), arts.attack_article(), arts.agreement_article())]
+
+
+def assert_consistent(store) -> None:  # type: ignore[no-untyped-def]
+    extra, missing = check(store)
+    assert (extra, missing) == (set(), set())
+
+
+def value(store, cls: str, prop: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(store.query(f"SELECT ?v WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?r a ng:{cls} ; ng:{prop} ?v }} }}").values("v"))
+
+
+class SummaryTests:
+    """Subclasses provide ``store``: an empty store of their backend."""
+
+    def test_rows_after_a_first_load(self, store) -> None:  # type: ignore[no-untyped-def]
+        store.publish(three())
+        assert_consistent(store)
+        # the attack article: one attack in Syria, 25 killed (its own figures)
+        killed = store.query("SELECT ?k WHERE { GRAPH ?g { ?a a ng:Attack ; ng:killed ?k } }").values("k")
+        assert value(store, "CountryAttackCount", "killedTotal") == killed
+        assert value(store, "MeetingPairCount", "meetingCount") == ["1"]
+        members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
+        assert sorted(members) == ["http://www.wikidata.org/entity/Q58132", "http://www.wikidata.org/entity/Q5908639"]
+        stamps = store.query(f"SELECT ?t WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ <{SUMMARY_GRAPH}> a ng:SummaryGraph ; "
+                             "prov:generatedAtTime ?t } }").values("t")
+        assert len(stamps) == 1
+
+    def test_reloading_does_not_double_counts_or_quads(self, store) -> None:  # type: ignore[no-untyped-def]
+        store.publish(three())
+        rows, n = stored_rows(store.query), store.count()
+        store.publish(three(T1))  # a later run of the same articles
+        assert stored_rows(store.query) == rows
+        assert store.count() == n
+        assert_consistent(store)
+
+    def test_a_changed_article_replaces_its_contribution(self, store) -> None:  # type: ignore[no-untyped-def]
+        store.publish(three())
+        changed = arts.attack_article()
+        changed.events[0].killed = 99
+        changed.events[0].date = "2025-07"
+        store.publish([graph(changed, T1)])
+        assert value(store, "CountryAttackCount", "killedTotal") == ["99"]
+        assert value(store, "MonthlyCasualties", "month") == ["2025-07"]  # the old month's row is gone
+        assert_consistent(store)
+        store.publish([graph(arts.attack_article(), T1)])  # and back
+        assert_consistent(store)
+
+    def test_a_first_link_moves_the_keyed_rows_of_other_articles(self, store) -> None:  # type: ignore[no-untyped-def]
+        meeting = arts.meeting_article()
+        for e in meeting.entities:
+            if e.name == "Hossein Amir-Abdollahian":
+                e.link = Link(qid=NIL, score=0.0, method="wikidata-search")
+        store.publish([graph(meeting)])
+        members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
+        assert not any(m.endswith("Q5908639") for m in members)  # unlinked: keyed by its entity IRI
+        assert_consistent(store)
+        store.publish([graph(arts.visit_article())])  # links him to Q5908639: the meeting's pair moves
+        members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
+        assert "http://www.wikidata.org/entity/Q5908639" in members
+        assert_consistent(store)
+
+    def test_rebuild_gives_the_same_rows(self, store) -> None:  # type: ignore[no-untyped-def]
+        store.publish(three())
+        store.publish([graph(arts.visit_article()), graph(arts.border_attack_article())])
+        rows = stored_rows(store.query)
+        store.rebuild_summary()
+        assert stored_rows(store.query) == rows
+
+
+class TestEmbeddedSummary(SummaryTests):
+    @pytest.fixture
+    def store(self, tmp_path: Path):  # type: ignore[no-untyped-def]
+        s = open_store(Settings(data_dir=tmp_path))
+        assert isinstance(s, EmbeddedStore)
+        yield s
+        s.close()
+
+
+@pytest.mark.server
+class TestRemoteSummaryUpdate(SummaryTests):
+    @pytest.fixture
+    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
+        s = RemoteStore(empty_server)
+        yield s
+        s.close()
+
+
+@pytest.mark.server
+class TestRemoteSummaryGraphStoreProtocol(SummaryTests):
+    @pytest.fixture
+    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
+        s = RemoteStore(empty_server, method="gsp")
+        yield s
+        s.close()
+
+
+def test_a_crash_between_write_and_summary_is_mended_on_the_next_write(tmp_path: Path) -> None:
+    """New graphs go in with Store.extend and a pending marker each; the summary update removes the
+    markers. A crash in between leaves the markers: the next publish applies them first."""
+    s = open_store(Settings(data_dir=tmp_path))
+    assert isinstance(s, EmbeddedStore)
+    gs = three()
+    s.publish(gs[:1])
+    # what publish writes before the crash: the graphs and their markers, no summary update
+    s.pyoxigraph.extend([q for g in gs[1:] for q in (*g.graph_quads(), *g.entity_quads)]
+                        + [ox.Quad(_SUMMARY, _PENDING, ox.NamedNode(g.iri), _SUMMARY) for g in gs[1:]])
+    s.close()
+    s = open_store(Settings(data_dir=tmp_path))
+    s.publish([graph(arts.visit_article())])
+    assert not s.query(f"ASK {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s ng:pendingGraph ?g }} }}").boolean
+    assert_consistent(s)
+    s.close()
+
+
+def test_article_text_reaching_the_summary_is_escaped(tmp_path: Path) -> None:
+    """Strings from articles reach the summary's updates only as RDF terms serialised by pyoxigraph."""
+    s = open_store(Settings(data_dir=tmp_path))
+    meeting = arts.meeting_article()
+    meeting.events[0].date = '2023-02"} ; DROP ALL ; INSERT DATA { <x:a> <x:b> "'
+    s.publish([graph(meeting)])
+    assert s.count() > 0
+    assert_consistent(s)
+    s.close()
