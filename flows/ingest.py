@@ -24,7 +24,7 @@ _runner = task_runner_from_env()
 @flow(name="ingest", log_prints=True, **({"task_runner": _runner} if _runner else {}))
 def ingest(
     sources: Annotated[list[str], Field(min_length=1)],
-    batch_size: Annotated[int, Field(ge=1, le=5000)] = 64,
+    batch_size: Annotated[int, Field(ge=1, le=5000)] = 256,
     linking: bool = True,
     data_dir: str | None = None,
     store: str | None = None,
@@ -35,7 +35,8 @@ def ingest(
     Args:
         sources: What to read: files, folders, http(s) URLs of pages, or RSS/Atom feed URLs. An entry
             '@feeds.txt' reads one source a line from that file in the data folder.
-        batch_size: Articles per extract/link/map/load task.
+        batch_size: Articles per extract/link/map/load task (and per store transaction). Prefect's cost
+            is per task run (state changes and events to its API), so larger batches spread it thinner.
         linking: Link entities to Wikidata now (off: leave them for the nightly relink).
         data_dir: newsgraph's data folder on the worker; empty: the worker's NEWSGRAPH_DATA_DIR.
         store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the

@@ -52,7 +52,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @data_dir_option
-@click.option("--batch-size", default=64, show_default=True, help="Articles per task.")
+@click.option("--batch-size", default=256, show_default=True, help="Articles per task (and per store transaction).")
 @click.option("--no-link", is_flag=True, help="Do not ask Wikidata now (entities are left for `relink`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def run(sources: tuple[str, ...], data_dir: Path | None, batch_size: int, no_link: bool, as_json: bool) -> None:

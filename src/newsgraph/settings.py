@@ -52,7 +52,7 @@ class Settings:
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_retries: int = 3
     max_redirects: int = 5
-    batch_size: int = 64
+    batch_size: int = 256  # articles per ingest task (flows/ingest.py)
     endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
     # the public endpoint over a store server serves a read replica (newsgraph.serve, docs/store.md)
     replica_refresh: float = 300.0  # seconds, when replica_watch is unset; 0 = only on demand
