@@ -74,6 +74,7 @@ class Ranking:
     measures: tuple[tuple[str, str], ...]  # (variable, property)
     select: str  # with {graphs}: a VALUES ?g line, or nothing for all graphs
     keyed: bool = False  # groups entities by Wikidata item (owl:sameAs, from the entities graph)
+    index: bool = False  # not a row: one triple (keys[0], its property, keys[1]) while the count is > 0
 
     def row_iri(self, key: Key) -> ox.NamedNode:
         h = hashlib.sha1("\x1f".join("" if k is None else k for k in key).encode("utf-8")).hexdigest()[:24]
@@ -165,6 +166,17 @@ RANKINGS: tuple[Ranking, ...] = (
              ?d ng:linkOf ?entity ; ng:needsRelink ?relink ; ng:inArticle ?article ; ng:candidate ?c .
              ?c ng:rank 0 ; ng:candidateItem ?item . }}
 }} GROUP BY ?entity ?item"""),
+)
+RANKINGS += (
+    # the month index the keyed listings narrow by: ?event ng:eventMonth "YYYY-MM" (or "YYYY" for
+    # events dated by their year only), one triple per dated event
+    Ranking("event-month", _p("eventMonth"),
+            (("event", "", True), ("month", _p("eventMonth"), False)),
+            (("n", ""),),
+            """SELECT ?event ?month (COUNT(DISTINCT ?event) AS ?n) WHERE {{ {graphs}
+  GRAPH ?g {{ ?event a ng:Event ; ng:date ?date }}
+  BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
+}} GROUP BY ?event ?month""", index=True),
 )
 #: properties by which an event names the entities a keyed ranking groups by Wikidata item
 KEYED_ROLES = (NG + "participant", NG + "perpetrator", NG + "blamedOn")
@@ -335,6 +347,9 @@ def _term(value: str, iri: bool) -> ox.NamedNode | ox.Literal:
 
 
 def row_triples(r: Ranking, key: Key, measures: Sequence[int]) -> list[ox.Triple]:
+    if r.index:
+        subject, value = key
+        return [ox.Triple(ox.NamedNode(subject or ""), ox.NamedNode(r.keys[1][1]), ox.Literal(value or ""))]
     row = r.row_iri(key)
     out = [ox.Triple(row, RDF_TYPE, ox.NamedNode(r.cls))]
     for (_, prop, iri), value in zip(r.keys, key, strict=True):
@@ -378,10 +393,14 @@ def summary_update(select: Select, old: Contribs, new: Contribs, now: str | None
 
     Rows whose counts all fall to zero are removed; the graph's ``prov:generatedAtTime`` is set."""
     delta = _delta(old, new)
-    touched = [(r, key, d) for r in RANKINGS for key, d in delta[r.name].items()]
-    stored = _stored(select, [r.row_iri(k) for r, k, _ in touched])
     removed: list[ox.Triple] = []
     added: list[ox.Triple] = []
+    for r in RANKINGS:  # index triples: each belongs to one article graph, so the delta is -1, 0 or +1
+        if r.index:
+            for key, d in delta[r.name].items():
+                (removed if d[0] < 0 else added).extend(row_triples(r, key, d))
+    touched = [(r, key, d) for r in RANKINGS if not r.index for key, d in delta[r.name].items()]
+    stored = _stored(select, [r.row_iri(k) for r, k, _ in touched])
     for r, key, d in touched:
         row = r.row_iri(key)
         have = stored.get(row.value)
