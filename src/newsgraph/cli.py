@@ -238,6 +238,36 @@ def query(sparql: str, data_dir: Path | None, fmt: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+# ---- summary (the summary graph: src/newsgraph/summary.py, docs/store.md) ------------------
+@cli.command()
+@data_dir_option
+@click.option("--check", is_flag=True, help="Only compare the stored rows with a rebuild; exit 1 if they differ.")
+def summary(data_dir: Path | None, check: bool) -> None:
+    """Rebuild the summary graph (the rankings' pre-aggregated rows) from every article graph.
+
+    Every load keeps it up to date; rebuild after a bulk load, or to repair. --check compares.
+    """
+    from . import summary as summary_graph
+    from .store import open_store
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        store = open_store(settings, read_only=check and settings.store == "embedded")
+        try:
+            if check:
+                extra, missing = summary_graph.check(store)
+                click.echo(f"summary rows: {len(extra)} stored but not rebuilt, {len(missing)} rebuilt but not stored")
+                if extra or missing:
+                    raise SystemExit(1)
+            else:
+                store.rebuild_summary()
+                click.echo(f"summary graph rebuilt: {len(summary_graph.stored_rows(store.query))} triples")
+        finally:
+            store.close()
+    except NewsgraphError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 # ---- serve --------------------------------------------------------------------------------
 @cli.command()
 @data_dir_option

@@ -152,3 +152,20 @@ def test_article_text_reaching_the_summary_is_escaped(tmp_path: Path) -> None:
     assert s.count() > 0
     assert_consistent(s)
     s.close()
+
+
+def test_cli_checks_and_rebuilds_the_summary(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from newsgraph.cli import cli
+
+    s = open_store(Settings(data_dir=tmp_path))
+    s.publish(three())
+    s.update(f"DELETE WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?r a ng:MonthlyEventCount ; ?p ?o }} }}")  # damage it
+    s.close()
+    r = CliRunner().invoke(cli, ["summary", "--check", "--data-dir", str(tmp_path)])
+    assert r.exit_code == 1 and "0 stored but not rebuilt" in r.output, r.output
+    r = CliRunner().invoke(cli, ["summary", "--data-dir", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["summary", "--check", "--data-dir", str(tmp_path)])
+    assert r.exit_code == 0 and "0 stored but not rebuilt, 0 rebuilt but not stored" in r.output, r.output
