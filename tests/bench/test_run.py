@@ -112,3 +112,9 @@ def test_a_failing_measurement_stops_the_schedule(run: ModuleType) -> None:
 
     with pytest.raises(RuntimeError, match="boom"):
         run.schedule([("parse", 1000), ("extract", 1000), ("map", 1000)], 2, measure).run()
+
+
+def test_the_chain_to_the_largest_flow_is_critical(run: ModuleType) -> None:
+    jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES]
+    plan = run.schedule(jobs, 2, lambda *a: None)
+    assert [s for s, n in jobs if plan.critical(s, n)] == ["parse", "extract", "link-cold", "e2e"]
