@@ -151,7 +151,7 @@ RANKINGS: tuple[Ranking, ...] = (
     # entities-to-relink: articles with a NIL or pending link decision per entity, and how many pend
     Ranking("unlinked", _p("UnlinkedEntityCount"),
             (("entity", _p("unlinkedEntity"), True),),
-            (("n", _p("articleCount")), ("r", _p("relinkCount"))),
+            (("n", _p("unlinkedArticleCount")), ("r", _p("relinkCount"))),
             """SELECT ?entity (COUNT(DISTINCT ?article) AS ?n) (COUNT(DISTINCT ?ra) AS ?r) WHERE {{ {graphs}
   GRAPH ?g {{ {{ ?d ng:linkTarget ng:NIL }} UNION {{ ?d ng:needsRelink true }}
              ?d ng:linkOf ?entity ; ng:needsRelink ?relink ; ng:inArticle ?article . }}
