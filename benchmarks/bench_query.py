@@ -1,6 +1,7 @@
 """Cookbook query latency on large synthetic stores, built without NLP (issue 5).
 
-    nice python benchmarks/bench_query.py --sizes 10000 100000 [--seed 1] [--repeat 3] [--timeout 300]
+    nice python benchmarks/bench_query.py --sizes 10000 100000 --build-only [--check-summary]  # store + summary
+    python benchmarks/bench_query.py --sizes 10000 100000 --no-prepare [--seed 1] [--repeat 3] [--timeout 300]
     nice python benchmarks/bench_query.py --sizes 10000 100000 --before-queries OLD_QUERIES_DIR \
         --before-store-version 0aa6c29ed302 --before-timeout 60      # earlier queries, interleaved
 
@@ -21,7 +22,16 @@
    The store is cached in ``results/query-stores/n<size>-s<seed>-<version>/``, ``version`` being a
    digest of the generator and of the mapping code, context and ontology: a change to either
    builds a new store.
-2. **The queries.** Each ``queries/*.rq`` (or ``--queries DIR``), with its default parameters, in
+2. **The summary graph** (``prepare_store``; skipped with ``--no-prepare``). The cached store is
+   brought up to date (vocabulary graph: the ontology is not part of the store's digest, it only
+   fills that graph; a sample of article graphs is checked against the current mapping, so a
+   store of an earlier version, ``--store-version``, is used only if its articles are the same),
+   then its summary graph is computed onto it (``rebuild_summary``, timed), and ``--batches``
+   batches of 100 stored articles are replaced by changed versions and restored, with and without
+   the summary maintained (timed: the summary's cost per batch). ``--check-summary`` then compares
+   the maintained summary with a full rebuild. Run it niced with ``--build-only`` and time the
+   queries after it with ``--no-prepare``: the store is then the same for every query.
+3. **The queries.** Each ``queries/*.rq`` (or ``--queries DIR``), with its default parameters, in
    its own child process that opens the store read-only: the first run is *cold* (fresh process,
    empty Oxigraph caches; the OS page cache may still hold the files), then ``--repeat`` *warm*
    runs, median reported. Timed: ``Store.query`` over the union default graph plus reading every

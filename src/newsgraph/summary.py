@@ -405,11 +405,17 @@ def summary_update(select: Select, old: Contribs, new: Contribs, now: str | None
         row = r.row_iri(key)
         have = stored.get(row.value)
         current = [int((have or {}).get(prop, "0")) for _, prop in r.measures]
-        if have is not None:
-            removed += row_triples(r, key, current)
         total = [c + x for c, x in zip(current, d, strict=True)]
-        if total[0] > 0:
-            added += row_triples(r, key, total)
+        if have is None:  # a new row
+            if total[0] > 0:
+                added += row_triples(r, key, total)
+        elif total[0] <= 0:  # a row whose count falls to 0 goes
+            removed += row_triples(r, key, current)
+        else:  # only the values that change
+            for (_, prop), c, t in zip(r.measures, current, total, strict=True):
+                if c != t:
+                    removed.append(ox.Triple(row, ox.NamedNode(prop), ox.Literal(str(c), datatype=XSD_INTEGER)))
+                    added.append(ox.Triple(row, ox.NamedNode(prop), ox.Literal(str(t), datatype=XSD_INTEGER)))
     parts = []
     if removed:
         parts.append(f"DELETE DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n{_nt(removed)}}} }}")
