@@ -611,21 +611,29 @@ def run_child(stage: str, size: int, work: Path, corpus: Path, opts: dict[str, A
                             start_new_session=True)
     deadline = time.monotonic() + timeout
     status, usage, killed, tick = None, None, None, 0
-    while status is None:
-        pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            status, usage = st, ru
-            break
-        tick += 1
-        if time.monotonic() > deadline:
-            killed = "timed out"
-        elif tick % 10 == 0 and _tree_rss_mb(proc.pid) > rss_limit_mb:  # the machine is shared: never swap it out
-            killed = f"killed at {rss_limit_mb:,.0f} MB RSS"
-        if killed:
+    try:
+        while status is None:
+            pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status, usage = st, ru
+                break
+            tick += 1
+            if time.monotonic() > deadline:
+                killed = "timed out"
+            elif tick % 10 == 0 and _tree_rss_mb(proc.pid) > rss_limit_mb:  # the machine is shared: never swap it out
+                killed = f"killed at {rss_limit_mb:,.0f} MB RSS"
+            if killed:
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.1)
+    except BaseException:  # the suite was stopped (SIGTERM, Ctrl-C): the child runs in its own session
+        with contextlib.suppress(ProcessLookupError):  # and a Prefect flow outlives a SIGTERM: kill it
             os.killpg(proc.pid, signal.SIGKILL)
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.1)
+        with contextlib.suppress(ChildProcessError):
+            os.wait4(proc.pid, 0)
+        log.close()
+        raise
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     log.close()

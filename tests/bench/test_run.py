@@ -118,3 +118,33 @@ def test_the_chain_to_the_largest_flow_is_critical(run: ModuleType) -> None:
     jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES]
     plan = run.schedule(jobs, 2, lambda *a: None)
     assert [s for s, n in jobs if plan.critical(s, n)] == ["parse", "extract", "link-cold", "e2e"]
+
+
+def test_stopping_the_suite_ends_a_child_that_ignores_sigterm(run: ModuleType, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stopped suite leaves no measurement running: a Prefect flow survives SIGTERM, and each child
+    runs in its own session, so nothing else would end it."""
+    import _thread
+    import os
+    import threading
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    child = tmp_path / "stubborn-child"
+    child.write_text(f"#!/bin/sh\ntrap '' TERM\necho $$ > {pid_file}\nexec sleep 120\n")
+    child.chmod(0o755)
+    monkeypatch.setattr(run.sys, "executable", str(child))
+
+    def interrupt_when_started() -> None:
+        for _ in range(200):
+            if pid_file.is_file() and pid_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_when_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        run.run_child("parse", 10, tmp_path, tmp_path, {}, dict(os.environ), timeout=60)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
