@@ -28,7 +28,9 @@ helpers = importlib.util.module_from_spec(_spec2)
 sys.modules[_spec2.name] = helpers
 _spec2.loader.exec_module(helpers)
 
+from newsgraph import Settings
 from newsgraph.rdf import ArticleGraph, article_graph
+from newsgraph.store import EmbeddedStore, RemoteStore, open_store
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
 
@@ -69,3 +71,20 @@ def empty_server(oxigraph_server: str) -> str:
                       headers={"Content-Type": "application/sparql-update"}, timeout=10)
     r.raise_for_status()
     return oxigraph_server
+
+
+@pytest.fixture(params=["embedded", pytest.param("update", marks=pytest.mark.server),
+                        pytest.param("gsp", marks=pytest.mark.server)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An empty store of each backend: embedded on disk; a real ``oxigraph serve`` written by one
+    SPARQL Update a batch (what ``settings.store = <url>`` selects); the same server written by
+    Graph Store Protocol PUTs."""
+    if request.param == "embedded":
+        s: Any = open_store(Settings(data_dir=tmp_path))
+        assert isinstance(s, EmbeddedStore)
+    else:
+        url = request.getfixturevalue("empty_server")
+        s = open_store(Settings(store=url)) if request.param == "update" else RemoteStore(url, method="gsp")
+        assert isinstance(s, RemoteStore) and s.method == request.param
+    yield s
+    s.close()

@@ -16,7 +16,7 @@ from ngtest_rdf_helpers import assert_isomorphic
 from newsgraph import Settings
 from newsgraph.errors import LoadError, NewsgraphError, StoreLocked, ValidationError
 from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, ArticleGraph, article_graph
-from newsgraph.store import EmbeddedStore, QueryResult, RemoteStore, format_result, open_store, with_prefixes
+from newsgraph.store import QueryResult, format_result, open_store, with_prefixes
 from newsgraph.summary import SUMMARY_GRAPH
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
@@ -27,8 +27,8 @@ def graphs(extracted_at: str = EXTRACTED_AT) -> list[ArticleGraph]:
             for a in (arts.meeting_article(), arts.attack_article(), arts.agreement_article())]
 
 
-class AbstractStoreTests:
-    """Subclasses provide ``store``: an empty store of their backend."""
+class TestStore:
+    """``store``: an empty store of each backend (tests/rdf/conftest.py)."""
 
     def test_publish_then_count(self, store) -> None:  # type: ignore[no-untyped-def]
         assert store.count() == 0
@@ -116,34 +116,6 @@ class AbstractStoreTests:
         assert store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a a ng:Article }").values("n") == ["7"]
         store.publish(many, batch_size=2)
         assert store.count() == n
-
-
-class TestEmbeddedStore(AbstractStoreTests):
-    @pytest.fixture
-    def store(self, tmp_path: Path):  # type: ignore[no-untyped-def]
-        s = open_store(Settings(data_dir=tmp_path))
-        assert isinstance(s, EmbeddedStore)
-        yield s
-        s.close()
-
-
-@pytest.mark.server
-class TestRemoteStoreUpdate(AbstractStoreTests):
-    @pytest.fixture
-    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
-        s = open_store(Settings(store=empty_server))
-        assert isinstance(s, RemoteStore) and s.method == "update"
-        yield s
-        s.close()
-
-
-@pytest.mark.server
-class TestRemoteStoreGraphStoreProtocol(AbstractStoreTests):
-    @pytest.fixture
-    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
-        s = RemoteStore(empty_server, method="gsp")
-        yield s
-        s.close()
 
 
 # ---- backend-specific behaviour --------------------------------------------------------------

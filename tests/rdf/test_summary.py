@@ -13,11 +13,10 @@ from pathlib import Path
 
 import ngtest_rdf_articles as arts
 import pyoxigraph as ox
-import pytest
 
 from newsgraph import NIL, Link, Settings
 from newsgraph.rdf import ArticleGraph, article_graph
-from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, RemoteStore, open_store
+from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, open_store
 from newsgraph.summary import SUMMARY_GRAPH, check, stored_rows
 
 T0, T1 = "2026-11-26T23:00:00Z", "2026-11-27T01:00:00Z"
@@ -40,8 +39,8 @@ def value(store, cls: str, prop: str) -> list[str]:  # type: ignore[no-untyped-d
     return sorted(store.query(f"SELECT ?v WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?r a ng:{cls} ; ng:{prop} ?v }} }}").values("v"))
 
 
-class SummaryTests:
-    """Subclasses provide ``store``: an empty store of their backend."""
+class TestSummary:
+    """``store``: an empty store of each backend (tests/rdf/conftest.py)."""
 
     def test_rows_after_a_first_load(self, store) -> None:  # type: ignore[no-untyped-def]
         store.publish(three())
@@ -96,33 +95,6 @@ class SummaryTests:
         rows = stored_rows(store.query)
         store.rebuild_summary()
         assert stored_rows(store.query) == rows
-
-
-class TestEmbeddedSummary(SummaryTests):
-    @pytest.fixture
-    def store(self, tmp_path: Path):  # type: ignore[no-untyped-def]
-        s = open_store(Settings(data_dir=tmp_path))
-        assert isinstance(s, EmbeddedStore)
-        yield s
-        s.close()
-
-
-@pytest.mark.server
-class TestRemoteSummaryUpdate(SummaryTests):
-    @pytest.fixture
-    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
-        s = RemoteStore(empty_server)
-        yield s
-        s.close()
-
-
-@pytest.mark.server
-class TestRemoteSummaryGraphStoreProtocol(SummaryTests):
-    @pytest.fixture
-    def store(self, empty_server: str):  # type: ignore[no-untyped-def]
-        s = RemoteStore(empty_server, method="gsp")
-        yield s
-        s.close()
 
 
 def test_a_crash_between_write_and_summary_is_mended_on_the_next_write(tmp_path: Path) -> None:
