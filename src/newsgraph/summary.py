@@ -11,7 +11,8 @@ Why. A ranking over the whole corpus (who met whom most often, attacks per count
 per month …) reads every matching event: at 100,000 articles 0.5 to 15 seconds whatever the
 query's shape. The summary graph holds their rows already counted (22,000 rows at 100,000
 articles), and the cookbook's rankings read those rows instead. It also holds a month index
-(``?event ng:eventMonth "YYYY-MM"``) that the keyed listings are narrowed by.
+(``?event ng:eventMonth "YYYY-MM"``, ``"undated"`` for an event without a date) that the keyed
+listings are narrowed by.
 
 What a row holds. Facts of the article graphs, keyed by newsgraph's IRIs, months and classes;
 names and classes are joined when a ranking is queried. Where a ranking groups people or actors
@@ -173,13 +174,13 @@ RANKINGS: tuple[Ranking, ...] = (
 )
 RANKINGS += (
     # the month index the keyed listings narrow by: ?event ng:eventMonth "YYYY-MM" (or "YYYY" for
-    # events dated by their year only), one triple per dated event
+    # events dated by their year only, "undated" for events without a date), one triple per event
     Ranking("event-month", _p("eventMonth"),
             (("event", "", True), ("month", _p("eventMonth"), False)),
             (("n", ""),),
             """SELECT ?event ?month (COUNT(DISTINCT ?event) AS ?n) WHERE {{ {graphs}
-  GRAPH ?g {{ ?event a ng:Event ; ng:date ?date }}
-  BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
+  GRAPH ?g {{ ?event a ng:Event OPTIONAL {{ ?event ng:date ?date }} }}
+  BIND(COALESCE(SUBSTR(STR(?date), 1, 7), "undated") AS ?month)
 }} GROUP BY ?event ?month""", index=True),
 )
 #: properties by which an event names the entities a keyed ranking groups by Wikidata item

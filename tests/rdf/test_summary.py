@@ -20,6 +20,7 @@ from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, open_store
 from newsgraph.summary import SUMMARY_GRAPH, check, stored_rows
 
 T0, T1 = "2026-11-26T23:00:00Z", "2026-11-27T01:00:00Z"
+EVENTS_OF_PERSON = (Path(__file__).resolve().parents[2] / "queries" / "events-of-person.rq").read_text(encoding="utf-8")
 
 
 def graph(article, at: str = T0) -> ArticleGraph:  # type: ignore[no-untyped-def]
@@ -87,6 +88,20 @@ class TestSummary:
         store.publish([graph(arts.visit_article())])  # links him to Q5908639: the meeting's pair moves
         members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
         assert "http://www.wikidata.org/entity/Q5908639" in members
+        assert_consistent(store)
+
+    def test_an_event_without_a_date_is_listed_under_undated(self, store) -> None:  # type: ignore[no-untyped-def]
+        meeting = arts.meeting_article()
+        meeting.events[0].date = None
+        store.publish([graph(meeting)])
+        months = store.query(f"SELECT ?m WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?e ng:eventMonth ?m }} }}").values("m")
+        assert months == ["undated"]
+        rows = store.query(EVENTS_OF_PERSON.replace('"2023-02"', '"undated"')).rows()
+        assert rows and all(r["type"] == "Meeting" and r["date"] is None for r in rows)
+        assert not store.query(EVENTS_OF_PERSON).rows()  # not under a month
+        store.publish([graph(arts.meeting_article(), T1)])  # the same article, now dated
+        assert store.query(EVENTS_OF_PERSON).rows()
+        assert not store.query(EVENTS_OF_PERSON.replace('"2023-02"', '"undated"')).rows()
         assert_consistent(store)
 
     def test_rebuild_gives_the_same_rows(self, store) -> None:  # type: ignore[no-untyped-def]
