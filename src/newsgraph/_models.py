@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 EntityKind = Literal["person", "state", "place", "organization"]
@@ -47,10 +47,16 @@ class RawPage:
     sha256: str = ""
     http: dict[str, str] = field(default_factory=dict)  # status, etag, last-modified, final url
     feed: str | None = None  # the feed this page came from, if any
+    archived: bool = False  # True: the bytes were left in the raw archive (read them back by sha256)
 
     def __post_init__(self) -> None:
         if not self.sha256:
             self.sha256 = sha256_hex(self.content)
+
+    def without_content(self) -> RawPage:
+        """This page with its bytes left in the raw archive (``RawArchive.read(sha256)`` gives them
+        back): what a run holds for each page it has fetched and not yet parsed."""
+        return replace(self, content=b"", archived=True)
 
 
 @dataclass

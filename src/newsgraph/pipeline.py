@@ -91,8 +91,12 @@ class RunSummary:
 
 
 # ---- fetch ------------------------------------------------------------------------------
-def fetch_pages(settings: Settings, sources: Iterable[str]) -> FetchResult:
-    """Fetch every source; keep each raw page (content-addressed) and quarantine what fails."""
+def fetch_pages(settings: Settings, sources: Iterable[str], *, keep_content: bool = True) -> FetchResult:
+    """Fetch every source; keep each raw page (content-addressed) and quarantine what fails.
+
+    ``keep_content=False``: the pages come back without their bytes (``RawPage.archived``), which
+    :func:`parse_pages` reads back from the archive - so a run over 100,000 pages does not hold
+    200 MB of page bytes (and the heap they fragment) until it has parsed the last one."""
     archive, quarantine = RawArchive(settings.raw_dir), Quarantine(settings.quarantine_dir)
     fetcher = Fetcher(settings, archive=archive)
     result = FetchResult()
@@ -105,7 +109,7 @@ def fetch_pages(settings: Settings, sources: Iterable[str]) -> FetchResult:
             archive.put(item)
             if item.feed == "self":
                 continue  # the feed document itself is kept; its items come as pages
-            result.pages.append(item)
+            result.pages.append(item if keep_content else item.without_content())
     finally:
         fetcher.close()
     return result
@@ -115,16 +119,28 @@ def fetch_pages(settings: Settings, sources: Iterable[str]) -> FetchResult:
 def parse_pages(settings: Settings, pages: Iterable[RawPage]) -> ParseResult:
     """Split pages into articles; a page with no readable article is set aside with its reason."""
     quarantine = Quarantine(settings.quarantine_dir)
+    archive = RawArchive(settings.raw_dir)
     result = ParseResult()
     for page in pages:
         try:
+            if page.archived and not page.content:
+                page = _from_archive(archive, page)
             result.articles.extend(parse_page(page))
             result.pages_read += 1
         except InputError as exc:
             item = SetAside(source=page.source, reason=exc.message, stage="parse", sha256=page.sha256)
-            quarantine.put(item, page.content)
+            quarantine.put(item, page.content or None)  # (an archived page: its bytes stay in raw/)
             result.set_aside.append(item)
     return result
+
+
+def _from_archive(archive: RawArchive, page: RawPage) -> RawPage:
+    try:
+        content = archive.read(page.sha256)
+    except OSError as exc:
+        raise InputError(f"the raw page {page.sha256[:12]} is gone from the archive ({exc.strerror or exc}); "
+                         "fetch the source again", source=page.source) from exc
+    return replace(page, content=content, archived=False)
 
 
 # ---- extract ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Fetching files, folders, URLs and feeds, against a real local HTTP server."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from newsgraph.fetch import Fetcher, check_url
 from newsgraph.pipeline import fetch_pages
 from newsgraph.settings import load_settings
 
+from ..conftest import DEV_CORPUS
 from .conftest import Site
 
 
@@ -110,3 +112,41 @@ def test_raw_pages_are_kept_content_addressed(site: str, tmp_path: Path) -> None
     kept = s.raw_dir / sha[:2] / sha
     assert kept.read_bytes() == result.pages[0].content
     assert kept.with_name(sha + ".json").is_file()
+
+
+def test_a_run_can_leave_page_bytes_in_the_archive_and_parse_them_from_there(tmp_path: Path) -> None:
+    """The ingest flow fetches with keep_content=False: it holds no page's bytes until that page is
+    parsed (memory does not grow with the number of pages a run reads), and parsing reads them back
+    from the raw archive - the same articles as from the bytes in hand."""
+    from dataclasses import asdict
+
+    from newsgraph.pipeline import parse_pages
+
+    pages_dir = tmp_path / "in"
+    pages_dir.mkdir()
+    for page in sorted(DEV_CORPUS.glob("*.txt"))[:2]:
+        shutil.copy(page, pages_dir / page.name)
+    s = settings_for(tmp_path / "d")
+    held = fetch_pages(s, [str(pages_dir)])
+    lean = fetch_pages(s, [str(pages_dir)], keep_content=False)
+    assert [p.content for p in lean.pages] == [b"", b""] and all(p.archived for p in lean.pages)
+    assert [p.sha256 for p in lean.pages] == [p.sha256 for p in held.pages]
+
+    from_archive, from_bytes = parse_pages(s, lean.pages), parse_pages(s, held.pages)
+    assert from_archive.set_aside == []
+    assert [asdict(a) for a in from_archive.articles] == [asdict(a) for a in from_bytes.articles]
+    assert len(from_archive.articles) >= 2
+
+
+def test_a_page_gone_from_the_archive_is_set_aside_naming_its_source(tmp_path: Path) -> None:
+    from newsgraph.pipeline import parse_pages
+
+    page = shutil.copy(sorted(DEV_CORPUS.glob("*.txt"))[0], tmp_path / "a.txt")
+    s = settings_for(tmp_path / "d")
+    lean = fetch_pages(s, [str(page)], keep_content=False)
+    (s.raw_dir / lean.pages[0].sha256[:2] / lean.pages[0].sha256).unlink()
+    parsed = parse_pages(s, lean.pages)
+    assert parsed.articles == []
+    [aside] = parsed.set_aside
+    assert aside.source.endswith("a.txt") and aside.stage == "parse"
+    assert "gone from the archive" in aside.reason and "\n" not in aside.reason
