@@ -29,6 +29,7 @@ def ingest(
     data_dir: str | None = None,
     store: str | None = None,
     publish_report: bool = True,
+    batches_in_flight: Annotated[int | None, Field(ge=1, le=16)] = None,
 ) -> dict[str, Any]:
     """Read news sources into the knowledge graph: fetch, parse, extract, link, map, load.
 
@@ -42,6 +43,10 @@ def ingest(
         store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
             worker's NEWSGRAPH_STORE.
         publish_report: Publish a summary table and a report (with example queries) as artifacts.
+        batches_in_flight: Batches extracted ahead of the one being loaded. Empty: 1 with the default
+            (thread) runner - the least CPU and memory an article; 2 overlaps a batch's extraction with
+            the previous one's mapping and loading: ~13% less wall time on an otherwise idle 2-core
+            machine for ~20% more CPU an article. Under Dask: one a worker, plus one.
     """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None, linking=linking, store=store or None)
@@ -50,7 +55,7 @@ def ingest(
     fetched = fetch_task(settings, sources)
     summary.set_aside.extend(fetched.set_aside)
     summary.pages = len(fetched.pages)
-    run_pages(settings, fetched.pages, summary, batch_size=batch_size)
+    run_pages(settings, fetched.pages, summary, batch_size=batch_size, in_flight=batches_in_flight)
     summary.seconds = time.monotonic() - started
     result = summary.as_dict()
     if publish_report:

@@ -17,6 +17,7 @@ from flows.backfill import backfill
 from flows.ingest import ingest
 from flows.relink import relink
 from flows.validate import validate_store
+from newsgraph.rdf import graph_iri
 from newsgraph.settings import load_settings
 from newsgraph.store import open_store
 
@@ -86,6 +87,54 @@ def test_ingest_sets_aside_what_it_cannot_read_and_reports_it(data_dir: Path, tm
     assert result["pages"] == 1
     assert [s["stage"] for s in result["set_aside"]] == ["fetch"]
     assert "missing.html" in result["set_aside"][0]["source"]
+
+
+def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default (threads) a batch is extracted only after the one before it is loaded - the least
+    CPU an article; batches_in_flight=3 extracts ahead. Either way the store ends the same."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(3):
+        shutil.copy(p, pages / p.name)
+    loads_done = 0
+    seen: list[int] = []  # loads finished when each extraction started
+    real_extract, real_load = flow_tasks.extract_articles, flow_tasks.load_graphs
+
+    def extract(settings, articles):  # type: ignore[no-untyped-def]
+        seen.append(loads_done)
+        return real_extract(settings, articles)
+
+    def load(settings, graphs, **kw):  # type: ignore[no-untyped-def]
+        nonlocal loads_done
+        out = real_load(settings, graphs, **kw)
+        loads_done += 1
+        return out
+
+    monkeypatch.setattr(flow_tasks, "extract_articles", extract)
+    monkeypatch.setattr(flow_tasks, "load_graphs", load)
+    # the second run reads the same pages: extract them again rather than from the first run's cache
+    monkeypatch.setattr(flow_tasks, "extract_task", flow_tasks.extract_task.with_options(refresh_cache=True))
+    graphs: dict[int, list[tuple[str, int]]] = {}
+    for ahead in (None, 3):
+        seen.clear()
+        loads_done = 0
+        data = tmp_path / f"data-{ahead}"
+        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(data),
+                        batches_in_flight=ahead, publish_report=False)
+        assert len(seen) == result["articles"] >= 4, result
+        if ahead is None:
+            assert seen == list(range(len(seen)))  # batch k starts once batches 0..k-1 are loaded
+        else:
+            assert seen[:3] == [0, 0, 0]  # three batches started before the first was loaded
+        store = open_store(load_settings(data_dir=str(data)), read_only=True)
+        try:
+            graphs[ahead or 1] = sorted((str(r["g"]), int(str(r["n"]))) for r in store.query(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                f"FILTER(STRSTARTS(STR(?g), '{graph_iri('')}')) }} GROUP BY ?g"))
+        finally:
+            store.close()
+    assert graphs[1] and graphs[1] == graphs[3]
 
 
 def test_backfill_reads_an_archive_in_batches_each_article_once(data_dir: Path, tmp_path: Path) -> None:
