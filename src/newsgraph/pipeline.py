@@ -300,14 +300,29 @@ class StoreWriter:
     for the embedded store (one writer process at a time) gets it after the batch in hand: the
     writer closes it and waits for its own turn, as runs interleaved when each batch opened it.
     A failed write closes the store too, so a retry starts from a fresh one.
+
+    The embedded store's memtables go to disk every :meth:`flush_budget` quads (and on close), not
+    after every batch of a long import: each flush writes one small table per index spanning the
+    whole key space (Oxigraph's keys start with hashes), and RocksDB then rewrites its first level
+    to merge them, a cost that grows with the store (benchmarks/README.md). Every batch is committed
+    through RocksDB's write-ahead log either way, so a killed run loses nothing it reported written.
     """
 
     def __init__(self, settings: Settings, *, wait: float = STORE_LOCK_WAIT) -> None:
         self.settings = settings
         self.wait = wait
         self._store: Any = None
+        self._unflushed = 0  # quads written since the embedded store's memtables last went to disk
+        self._written = 0  # quads written by this writer
         self._waiting = _waiting_dir(settings)
         self._lock = threading.Lock()
+
+    def flush_budget(self) -> int:
+        """Quads to write before the embedded store's memtables go to disk: a quarter of what this
+        writer has written, up to ``settings.store_flush_quads``. A young run (or a small one) flushes
+        after every batch - its store is small, so are the compactions, and small memtables are
+        faster to read back - and a long import flushes less often as its store grows."""
+        return min(self.settings.store_flush_quads, self._written // 4)
 
     def _open(self) -> Any:
         if self._store is not None and _others_waiting(self._waiting):
@@ -317,7 +332,7 @@ class StoreWriter:
         return self._store
 
     def _release(self) -> None:
-        store, self._store = self._store, None
+        store, self._store, self._unflushed = self._store, None, 0  # closing flushes
         if store is not None:
             store.close()
 
@@ -342,8 +357,11 @@ class StoreWriter:
                 except BaseException:
                     self._release()
                     raise
+            self._unflushed += written
+            self._written += written
             flush = getattr(store, "flush", None)  # embedded: keeps memory flat (see EmbeddedStore.flush)
-            if flush is not None:
+            if flush is not None and self._unflushed >= self.flush_budget():
+                self._unflushed = 0
                 try:
                     flush()
                 except LoadError as exc:  # the batch is committed (write-ahead log): as close() did, go on

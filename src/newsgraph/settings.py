@@ -53,6 +53,9 @@ class Settings:
     fetch_retries: int = 3
     max_redirects: int = 5
     batch_size: int = 256  # articles per ingest task (flows/ingest.py)
+    # the embedded store's write buffer: quads written before its memtables go to disk (pipeline.
+    # StoreWriter); ~600 bytes of RAM a quad, 0 = after every batch. Commits are durable either way.
+    store_flush_quads: int = 250_000
     endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
     # the public endpoint over a store server serves a read replica (newsgraph.serve, docs/store.md)
     replica_refresh: float = 300.0  # seconds, when replica_watch is unset; 0 = only on demand
@@ -92,6 +95,7 @@ _ENV = {
     "NEWSGRAPH_WIKIDATA_API": "wikidata_api",
     "NEWSGRAPH_LINKING": "linking",
     "NEWSGRAPH_STORE": "store",
+    "NEWSGRAPH_STORE_FLUSH_QUADS": "store_flush_quads",
     "NEWSGRAPH_ALLOW_PRIVATE_URLS": "allow_private_urls",
     "NEWSGRAPH_USER_AGENT": "user_agent",
     "NEWSGRAPH_ENDPOINT_URL": "endpoint_url",

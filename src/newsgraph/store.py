@@ -416,7 +416,8 @@ class EmbeddedStore:
 
     def flush(self) -> None:
         """Write the in-memory tables to disk. A store held open for a whole run (pipeline.StoreWriter)
-        flushes after each call: otherwise RocksDB's memtables grow to ~1 GB within 2,000 articles."""
+        flushes every ``store_flush_quads`` quads: RocksDB's memtables would otherwise grow to ~1 GB
+        within 2,000 articles. Not needed for durability (commits go through the write-ahead log)."""
         try:
             self._store.flush()
         except OSError as exc:

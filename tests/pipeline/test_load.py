@@ -64,3 +64,75 @@ def test_loaded_store_is_the_same_as_publishing_the_graphs_as_they_are(tmp_path:
     store = ox.Store.read_only(str(settings.store_dir))
     got = dump(store)
     assert got == want and len(want) > sum(len(g.quads) for g in graphs)
+
+
+def test_the_embedded_store_goes_to_disk_less_often_as_a_long_run_grows(tmp_path: Path, monkeypatch: Any) -> None:
+    """A run holding the store open flushes its memtables after every batch while it is young, then
+    once a quarter of what it has written has gathered, at most ``store_flush_quads`` quads (and
+    on close; each flush makes RocksDB rewrite its first level, a cost that grows with the store)"""
+    graphs = mapped()
+    per_call = sum(len(g) for g in graphs)
+    flushes: list[int] = []
+    calls = [0]
+    real = EmbeddedStore.flush
+    monkeypatch.setattr(EmbeddedStore, "flush", lambda self: (flushes.append(calls[0]), real(self))[1])
+    settings = Settings(data_dir=tmp_path / "data", store_flush_quads=3 * per_call)
+    with pipeline.store_writer(settings):
+        for calls[0] in range(1, 17):
+            pipeline.load_graphs(settings, graphs, count=False)
+        # the budget after call n: min(3, n/4) calls' quads - every call to the 4th, then 6, 8, 11, 14
+        assert flushes == [1, 2, 3, 4, 6, 8, 11, 14]
+    every = Settings(data_dir=tmp_path / "every", store_flush_quads=0)
+    flushes.clear()
+    with pipeline.store_writer(every):
+        for calls[0] in range(1, 4):
+            pipeline.load_graphs(every, graphs, count=False)
+        assert flushes == [1, 2, 3]
+
+
+_KILLED_WRITER = """
+import importlib.util, os, signal, sys
+from pathlib import Path
+from newsgraph import pipeline
+from newsgraph.rdf import article_graph, validate
+from newsgraph.settings import Settings
+spec = importlib.util.spec_from_file_location("arts", sys.argv[2])
+arts = importlib.util.module_from_spec(spec); spec.loader.exec_module(arts)
+graphs = [article_graph(a, extracted_at="2026-11-26T23:00:00Z") for a in arts.all_articles()]
+for g in graphs:
+    validate(g)
+settings = Settings(data_dir=Path(sys.argv[1]), store_flush_quads=10**9)
+with pipeline.store_writer(settings):
+    pipeline.load_graphs(settings, graphs[:2], count=False)
+    pipeline.load_graphs(settings, graphs[2:], count=False)
+    print("written", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # before any flush or close
+"""
+
+
+def test_batches_written_but_not_yet_flushed_survive_a_killed_run(tmp_path: Path) -> None:
+    """Commits go through RocksDB's write-ahead log: what load_graphs reported as written is in the
+    store after a SIGKILL that came before the memtables went to disk."""
+    import subprocess
+    import sys
+
+    graphs = mapped()
+    names = {g.iri for g in graphs} | {ENTITIES_GRAPH}
+
+    def dump(store: ox.Store) -> list[str]:
+        return sorted(str(q) for q in store.quads_for_pattern(None, None, None, None) if q.graph_name.value in names)
+
+    plain = EmbeddedStore(None)
+    plain.publish(graphs)
+    want = dump(plain.pyoxigraph)
+    data = tmp_path / "data"
+    proc = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(data),
+                           str(Path(__file__).parents[1] / "rdf" / "_articles.py")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9 and "written" in proc.stdout, proc.stderr[-2000:]
+    store = EmbeddedStore(data / "store")  # opening replays the log
+    try:
+        got = dump(store.pyoxigraph)
+    finally:
+        store.close()
+    assert got == want and len(want) > sum(len(g.quads) for g in graphs)
