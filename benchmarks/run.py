@@ -82,6 +82,7 @@ E2E_VS_SPACY = 0.60
 GROWTH_100X = 110.0
 E2E_100K_SECONDS = 2 * 3600
 SUITE_SECONDS = 20 * 60
+RSS_HALVES = 1.10  # within the largest flow run: peak RSS in its second half / in its first
 RSS_FLAT = 1.25  # peak RSS at the largest size / at the smallest, for "memory stays flat"
 
 
@@ -114,6 +115,49 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds += time.perf_counter() - self._t0
+
+
+class RssTrace:
+    """Samples this process's RSS every ``every`` seconds while in ``with``: the trajectory shows whether
+    memory plateaus (bounded caches filling) or keeps growing (per-article state)."""
+
+    def __init__(self, every: float = 2.0) -> None:
+        self.every = every
+        self.samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB)
+        self._stop = threading.Event()
+
+    @staticmethod
+    def rss_mb() -> float:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _run(self) -> None:
+        t0 = time.perf_counter()
+        while not self._stop.wait(self.every):
+            self.samples.append((round(time.perf_counter() - t0, 1), round(self.rss_mb(), 1)))
+
+    def __enter__(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name="rss-trace", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self, points: int = 60) -> dict[str, Any]:
+        """Peak RSS in each half of the run, and the trace thinned to about ``points`` samples."""
+        if not self.samples:
+            return {}
+        end = self.samples[-1][0]
+        first = [r for t, r in self.samples if t <= end / 2] or [self.samples[0][1]]
+        second = [r for t, r in self.samples if t > end / 2] or [self.samples[-1][1]]
+        step = max(1, len(self.samples) // points)
+        return {"rss_peak_first_half_mb": max(first), "rss_peak_second_half_mb": max(second),
+                "rss_trace": self.samples[::step]}
 
 
 def _pack_graphs(graphs: list[Any]) -> list[tuple[Any, ...]]:
@@ -347,11 +391,11 @@ def _e2e(work: Path, corpus: Path, opts: dict[str, Any], *, name: str) -> dict[s
     with setup:
         from flows.ingest import ingest
     t = Timer()
-    with t:
+    with t, RssTrace() as rss:
         kw = {"batch_size": int(opts["e2e_batch"])} if opts.get("e2e_batch") else {}  # else the flow's default
         summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), linking=bool(opts.get("sparql")), **kw)
     return {"articles": summary.get("articles"), "seconds": t.seconds,
-            "detail": {"import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
+            "detail": {**rss.summary(), "import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
                        "summary": {k: v for k, v in summary.items() if k != "set_aside"},
                        "set_aside": len(summary.get("set_aside") or [])}}
 
@@ -810,6 +854,10 @@ def targets(ms: list[Measurement], sizes: list[int], suite_s: float, run_all: bo
         out.append({"target": f"memory flat: peak RSS {hi.size:,} / {lo.size:,} <= {RSS_FLAT}",
                     "value": f"{lo.rss_mb:,.0f} -> {hi.rss_mb:,.0f} MB ({rss:.2f}x)" if rss else "-",
                     "ok": bool(rss and rss <= RSS_FLAT)})
+        a, b = hi.detail.get("rss_peak_first_half_mb"), hi.detail.get("rss_peak_second_half_mb")
+        if a and b:  # a plateau (caches filled) passes this one, per-article state fails it too
+            out.append({"target": f"memory flat within the {hi.size:,} run: peak RSS 2nd half / 1st half <= {RSS_HALVES}",
+                        "value": f"{a:,.0f} -> {b:,.0f} MB ({b / a:.2f}x)", "ok": b / a <= RSS_HALVES})
     if e2es:
         big = max(e2es, key=lambda m: m.size)
         if big.size >= 100_000:

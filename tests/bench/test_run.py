@@ -46,6 +46,24 @@ def test_targets_are_judged_not_adjusted(run: ModuleType) -> None:
     assert by["suite at 1k + 10k < 20 min"]["ok"] is True
 
 
+def test_memory_within_the_largest_run_is_judged_from_its_rss_trace(run: ModuleType) -> None:
+    """A run whose memory plateaus passes; one that keeps growing (per-article state) does not."""
+    def trace(samples: list[float]) -> dict[str, float]:
+        t = run.RssTrace()
+        t.samples = [(2.0 * i, r) for i, r in enumerate(samples, 1)]
+        return t.summary()
+
+    plateau = trace([400, 600, 800, 850, 860, 860, 865, 870])  # caches fill, then flat
+    growing = trace([400, 500, 600, 700, 800, 900, 1000, 1100])
+    assert (plateau["rss_peak_first_half_mb"], plateau["rss_peak_second_half_mb"]) == (850, 870)
+    for detail, ok in ((plateau, True), (growing, False)):
+        small, big = _m(run, "e2e", 1000, 100.0, rss=500), _m(run, "e2e", 10000, 1000.0, rss=900)
+        big.detail.update(detail)
+        by = {c["target"].split(":")[0]: c for c in run.targets([small, big], [1000, 10000], 600.0, False)}
+        assert by["memory flat within the 10,000 run"]["ok"] is ok
+        assert by["memory flat"]["ok"] is False  # the peaks' ratio is still reported and judged as it was
+
+
 def test_failed_measurement_has_no_rate(run: ModuleType) -> None:
     m = _m(run, "e2e", 10000, 0.0, error="killed at 8,192 MB RSS")
     assert m.rate is None and m.rate_cpu is None

@@ -69,7 +69,7 @@ def test_loaded_store_is_the_same_as_publishing_the_graphs_as_they_are(tmp_path:
 def test_the_embedded_store_goes_to_disk_less_often_as_a_long_run_grows(tmp_path: Path, monkeypatch: Any) -> None:
     """A run holding the store open flushes its memtables after every batch while it is young, then
     once a quarter of what it has written has gathered, at most ``store_flush_quads`` quads (and
-    on close; each flush makes RocksDB rewrite its first level, a cost that grows with the store)"""
+    on close; each flush makes RocksDB rewrite its first level, a cost that grows with the store)."""
     graphs = mapped()
     per_call = sum(len(g) for g in graphs)
     flushes: list[int] = []
