@@ -149,9 +149,11 @@ def test_stopping_the_suite_ends_a_child_that_ignores_sigterm(run: ModuleType, t
 
     pid_file = tmp_path / "child.pid"
     child = tmp_path / "stubborn-child"
-    child.write_text(f"#!/bin/sh\ntrap '' TERM\necho $$ > {pid_file}\nexec sleep 120\n")
-    child.chmod(0o755)
-    monkeypatch.setattr(run.sys, "executable", str(child))
+    child.write_text(f"trap '' TERM\necho $$ > {pid_file}\nexec sleep 120\n")
+    # run as `/bin/sh <script> --child ...`: executing a file just written can fail with ETXTBSY when
+    # another thread of the test process forks meanwhile (the fork inherits the open file)
+    monkeypatch.setattr(run.sys, "executable", "/bin/sh")
+    monkeypatch.setattr(run, "__file__", str(child))
 
     def interrupt_when_started() -> None:
         for _ in range(200):
