@@ -162,9 +162,16 @@ def test_stopping_the_suite_ends_a_child_that_ignores_sigterm(run: ModuleType, t
             time.sleep(0.05)
         _thread.interrupt_main()
 
-    threading.Thread(target=interrupt_when_started, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        run.run_child("parse", 10, tmp_path, tmp_path, {}, dict(os.environ), timeout=60)
+    # Ctrl-C as Python handles it by default: a test run started in the background of a
+    # non-interactive shell inherits SIGINT ignored, and interrupt_main() then does nothing
+    import signal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt_when_started, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            run.run_child("parse", 10, tmp_path, tmp_path, {}, dict(os.environ), timeout=60)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
