@@ -416,8 +416,9 @@ class EmbeddedStore:
 
     def flush(self) -> None:
         """Write the in-memory tables to disk. A store held open for a whole run (pipeline.StoreWriter)
-        flushes every ``store_flush_quads`` quads: RocksDB's memtables would otherwise grow to ~1 GB
-        within 2,000 articles. Not needed for durability (commits go through the write-ahead log)."""
+        flushes by a budget (``StoreWriter.flush_budget``, at most ``store_flush_quads`` quads): RocksDB's
+        memtables would otherwise grow to ~1 GB within 2,000 articles. Not needed for durability
+        (commits go through the write-ahead log)."""
         try:
             self._store.flush()
         except OSError as exc:
