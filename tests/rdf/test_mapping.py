@@ -186,6 +186,28 @@ def test_jsonld_context_is_the_only_place_properties_are_named() -> None:
         assert iri not in src
 
 
+def test_a_cut_down_context_means_what_the_whole_context_means(meeting: Article) -> None:
+    """Small documents (the validation record) are parsed with the context cut to their terms (its
+    prefixes and aliases kept): the same quads as with the whole context; a term it lacks is an error."""
+    from newsgraph.rdf import quads_from_jsonld, validate
+    from newsgraph.rdf._mapping import context, context_for
+    from newsgraph.rdf._validate import _REPORT_TERMS
+
+    g = article_graph(meeting, extracted_at=EXTRACTED_AT)
+    validate(g)
+    assert g.report_quads  # the record the gate writes goes through the cut-down context
+    body = {"@id": g.iri, "@graph": [{"id": "https://example.org/v", "type": ["ng:ValidationResult"],
+                                      "conforms": True, "violation_count": 0, "warning_count": 1,
+                                      "shapes_digest": "abc", "generated_at": "2026-11-27T00:00:00Z",
+                                      "report_text": "ok"}, {"id": g.iri, "validation": "https://example.org/v"}]}
+    whole = quads_from_jsonld({"@context": context(), **body})
+    cut = quads_from_jsonld({"@context": context_for(_REPORT_TERMS), **body})
+    assert len(whole) == 8  # seven statements about the record, one linking the graph to it
+    assert_quads_isomorphic(whole, cut)
+    with pytest.raises(MappingError, match="no_such_term"):
+        context_for(frozenset({"conforms", "no_such_term"}))
+
+
 def test_text_with_unicode_and_quotes_round_trips() -> None:
     body = ['Erdoğan said: "We met in Ankara" \\ ok']
     a = Article(id="u", headline="Türkiye’s “talks”", body=body, entities=[

@@ -109,12 +109,20 @@ def article_graph(article: Article, *, extracted_at: str) -> ArticleGraph:
         MappingError: a field cannot be expressed (e.g. a date-time that is not ISO 8601).
     """
     doc, entities = documents(article, extracted_at=extracted_at)
+    # one parse for both named graphs: the parser processes the context once (~0.16 ms a parse)
+    both = {"@context": doc["@context"],
+            "@graph": [{k: v for k, v in d.items() if k != "@context"} for d in (doc, entities)]}
+    quads: list[ox.Quad] = []
+    entity_quads: list[ox.Quad] = []
+    shared = ox.NamedNode(ENTITIES_GRAPH)
+    for q in quads_from_jsonld(both, article_id=article.id):
+        (entity_quads if q.graph_name == shared else quads).append(q)
     return ArticleGraph(
         iri=graph_iri(article.id),
         article_id=article.id,
         article_iri=article_iri(article.id),
-        quads=quads_from_jsonld(doc, article_id=article.id),
-        entity_quads=quads_from_jsonld(entities, article_id=article.id),
+        quads=quads,
+        entity_quads=entity_quads,
     )
 
 

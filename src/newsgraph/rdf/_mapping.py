@@ -49,6 +49,18 @@ def context() -> dict[str, Any]:
     return ctx
 
 
+@lru_cache(maxsize=8)
+def context_for(terms: frozenset[str]) -> dict[str, Any]:
+    """The mapping's context cut down to ``terms``, with its prefixes and keyword aliases: for small
+    documents, whose parse would otherwise spend most of its time processing the whole context."""
+    ctx = context()
+    missing = terms - ctx.keys()
+    if missing:
+        raise MappingError(f"terms missing from the JSON-LD context: {', '.join(sorted(missing))}")
+    return {k: v for k, v in ctx.items()
+            if k in terms or k.startswith("@") or (isinstance(v, str) and (v.startswith("@") or v.endswith(("/", "#"))))}
+
+
 def _date_key(prefix: str, value: str | None, *, article_id: str) -> dict[str, str]:
     if not value:
         return {}
