@@ -228,3 +228,30 @@ def test_quads_are_written_by_pyoxigraph_only(tmp_path: Path) -> None:
         store = s.pyoxigraph
         times = {q.object.value for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"), None)}
         assert EXTRACTED_AT in times
+
+
+@pytest.mark.parametrize("ingest_max", [None, 1], ids=["ingested", "transaction"])
+def test_new_graphs_land_in_every_index_whichever_way_they_are_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ingest_max: int | None) -> None:
+    """New article graphs go in as one atomic SST ingestion (batches under BULK_INGEST_MAX) or as a
+    transaction: either way every quad is found through each of the store's indexes."""
+    import newsgraph.store as store_module
+
+    if ingest_max is not None:
+        monkeypatch.setattr(store_module, "BULK_INGEST_MAX", ingest_max)
+    gs = graphs()
+    with open_store(Settings(data_dir=tmp_path)) as s:
+        s.publish(gs)
+        raw = s._store  # the pyoxigraph Store underneath
+        reference = ox.Store()  # the same quads, in memory (its literals normalised as on disk)
+        reference.extend(q for g in gs for q in (*g.graph_quads(), *g.entity_quads))
+
+        def articles_and_entities(quads: object) -> set[ox.Quad]:
+            return {q for q in quads if q.graph_name.value not in (VOCABULARY_GRAPH, SUMMARY_GRAPH)}  # type: ignore[attr-defined]
+
+        assert articles_and_entities(raw) == set(reference) and len(reference) > 300
+        some = next(q for q in reference if isinstance(q.object, ox.Literal))
+        for pattern in ((some.subject, None, None, None), (None, some.predicate, None, None),
+                        (None, None, some.object, None), (None, None, None, some.graph_name),
+                        (some.subject, None, None, some.graph_name), (None, some.predicate, some.object, None)):
+            assert articles_and_entities(raw.quads_for_pattern(*pattern)) == set(reference.quads_for_pattern(*pattern))
