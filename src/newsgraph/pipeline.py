@@ -305,7 +305,7 @@ class StoreWriter:
     """The store held open for writing across many :func:`load_graphs` calls (a run, or a worker).
 
     Opening the embedded store costs ~50 ms and counting its quads is a full scan, so a run opens
-    it once, counts once at the end, and keeps one transaction per batch. Another process waiting
+    it once, counts once at the end, and keeps one atomic write per batch. Another process waiting
     for the embedded store (one writer process at a time) gets it after the batch in hand: the
     writer closes it and waits for its own turn, as runs interleaved when each batch opened it.
     A failed write closes the store too, so a retry starts from a fresh one.
@@ -313,8 +313,10 @@ class StoreWriter:
     The embedded store's memtables go to disk every :meth:`flush_budget` quads (and on close), not
     after every batch of a long import: each flush writes one small table per index spanning the
     whole key space (Oxigraph's keys start with hashes), and RocksDB then rewrites its first level
-    to merge them, a cost that grows with the store (benchmarks/README.md). Every batch is committed
-    through RocksDB's write-ahead log either way, so a killed run loses nothing it reported written.
+    to merge them, a cost that grows with the store (benchmarks/README.md). New articles bypass the
+    memtables (they are ingested as table files, store.EmbeddedStore._write_new); what fills them is
+    replacements and summary rows. Every batch is durable when written either way (write-ahead log,
+    or ingested files in RocksDB's manifest), so a killed run loses nothing it reported written.
     """
 
     def __init__(self, settings: Settings, *, wait: float = STORE_LOCK_WAIT) -> None:

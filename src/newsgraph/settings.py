@@ -54,7 +54,8 @@ class Settings:
     max_redirects: int = 5
     batch_size: int = 256  # articles per ingest task (flows/ingest.py)
     # the embedded store's write buffer: quads written before its memtables go to disk (pipeline.
-    # StoreWriter); ~600 bytes of RAM a quad, 0 = after every batch. Commits are durable either way.
+    # StoreWriter); ~600 bytes of RAM a quad of what goes through transactions (replacements, summary
+    # rows: new articles are ingested as files), 0 = after every batch. Commits are durable either way.
     store_flush_quads: int = 250_000
     endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
     # the public endpoint over a store server serves a read replica (newsgraph.serve, docs/store.md)

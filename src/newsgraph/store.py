@@ -10,10 +10,11 @@
     format_result(result, fmt)                   table | csv | tsv | json | ttl, for the CLI
 
 Writing. Each article is one named graph; re-publishing an article replaces that graph, and each
-batch of articles is written in one transaction, so a crash leaves every article either in its old
+batch of articles is written atomically, so a crash leaves every article either in its old
 or in its new state, never half-written. Entity facts go to the one shared entities graph
-(insert-only; RDF set semantics make re-publishing a no-op there). Embedded: articles whose graph
-is new go in with ``Store.extend`` (one transaction per batch, close to ``bulk_load`` speed); batches
+(insert-only; RDF set semantics make re-publishing a no-op there). Embedded: a batch of articles
+whose graphs are new goes in as one atomic, durable ingestion of SST files (Oxigraph's bulk loader;
+``EmbeddedStore._write_new``, ``Store.extend``'s transaction for batches of 1M quads or more); batches
 that replace existing graphs use one SPARQL Update (``DROP SILENT GRAPH …; INSERT DATA {…}``), which
 Oxigraph applies as one transaction. Remote: one SPARQL Update request per batch, the same way
 (Oxigraph and Fuseki apply a request atomically), or a Graph Store Protocol PUT per graph.
@@ -383,7 +384,8 @@ class EmbeddedStore:
 
         On disk, up to ``BULK_INGEST_MAX`` quads go in as Oxigraph's bulk loader writes them: sorted
         into one SST file an index, and the files ingested into RocksDB in one call, which RocksDB
-        records atomically (all the indexes or none, also across a crash) and durably. That costs
+        records in its manifest atomically (all the indexes or none, also across a crash: the kill
+        test in tests/pipeline/test_load.py goes through this path). That costs
         half what a transaction costs (``Store.extend``: 3.3 against 5.9 ms an article at 1,000
         articles, 3.7 against 7.3 at 10,000, with ~35% less memory; benchmarks/README.md). Larger
         batches, which the loader would ingest in several steps, and the in-memory store take the
@@ -435,9 +437,10 @@ class EmbeddedStore:
 
     def flush(self) -> None:
         """Write the in-memory tables to disk. A store held open for a whole run (pipeline.StoreWriter)
-        flushes by a budget (``StoreWriter.flush_budget``, at most ``store_flush_quads`` quads): RocksDB's
-        memtables would otherwise grow to ~1 GB within 2,000 articles. Not needed for durability
-        (commits go through the write-ahead log)."""
+        flushes by a budget (``StoreWriter.flush_budget``, at most ``store_flush_quads`` quads): what goes
+        through transactions (replaced articles, summary rows; new articles only in batches of 1M
+        quads or more) would otherwise pile up in RocksDB's memtables. Not needed for durability
+        (commits go through the write-ahead log; ingested files are in RocksDB's manifest when the call returns)."""
         try:
             self._store.flush()
         except OSError as exc:
@@ -570,21 +573,6 @@ class RemoteStore:
     def rebuild_summary(self) -> None:
         """Recompute the summary graph from every article graph."""
         summary.rebuild(self)
-
-    def _write_new(self, quads: list[ox.Quad]) -> None:
-        """Write a batch of quads of graphs new to the store, all or nothing.
-
-        On disk, up to ``BULK_INGEST_MAX`` quads go in as Oxigraph's bulk loader writes them: sorted
-        into one SST file an index, and the files ingested into RocksDB in one call, which RocksDB
-        records atomically (all the indexes or none, also across a crash) and durably. That costs
-        half what a transaction costs (``Store.extend``: 3.3 against 5.9 ms an article at 1,000
-        articles, 3.7 against 7.3 at 10,000, with ~35% less memory; benchmarks/README.md). Larger
-        batches, which the loader would ingest in several steps, and the in-memory store take the
-        transaction."""
-        if self.path is not None and len(quads) < BULK_INGEST_MAX:
-            self._store.bulk_extend(quads)
-        else:
-            self._store.extend(quads)  # (~5x the rate of an INSERT DATA of the same quads)
 
     def ensure_vocabulary(self) -> None:
         """Load (or refresh) the ontology and crosswalk in the vocabulary graph."""

@@ -25,7 +25,7 @@ rankings' SELECTs run in memory over the old versions of the batch's articles (r
 store, with the entity facts as stored) and over the new versions (with the entity facts as they
 will be); the stored rows whose values change are read, and the difference is written after the
 articles: in the same SPARQL Update when the batch replaces articles or goes to a remote store
-(one transaction), in a second transaction after ``Store.extend`` for new articles on the
+(one transaction), in a transaction after the ingestion of a batch of new articles on the
 embedded store (with ``ng:pendingGraph`` markers that a crash would leave behind, see store.py).
 An entity that gains a Wikidata item in the batch moves the keyed rows of the other articles
 naming it in an event role: those are read back and counted again too. The cost depends on the

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+import pytest
 
 from newsgraph import pipeline
 from newsgraph.rdf import ENTITIES_GRAPH, article_graph, validate
@@ -101,7 +102,9 @@ arts = importlib.util.module_from_spec(spec); spec.loader.exec_module(arts)
 graphs = [article_graph(a, extracted_at="2026-11-26T23:00:00Z") for a in arts.all_articles()]
 for g in graphs:
     validate(g)
+import newsgraph.store
 from newsgraph.store import EmbeddedStore
+newsgraph.store.BULK_INGEST_MAX = int(sys.argv[4])  # 1: new graphs through a transaction too
 plain = EmbeddedStore(None)  # what the store must hold: the same graphs (same validation times), in memory
 plain.publish(graphs)
 Path(sys.argv[3]).write_text("\\n".join(str(q) for q in plain.pyoxigraph.quads_for_pattern(None, None, None, None)))
@@ -114,9 +117,11 @@ with pipeline.store_writer(settings):
 """
 
 
-def test_batches_written_but_not_yet_flushed_survive_a_killed_run(tmp_path: Path) -> None:
-    """Commits go through RocksDB's write-ahead log: what load_graphs reported as written is in the
-    store after a SIGKILL that came before the memtables went to disk."""
+@pytest.mark.parametrize("ingest_max", [1_000_000, 1], ids=["ingested", "transaction"])
+def test_batches_written_but_not_yet_flushed_survive_a_killed_run(tmp_path: Path, ingest_max: int) -> None:
+    """What load_graphs reported as written is in the store after a SIGKILL that came before the
+    memtables went to disk: new graphs ingested as table files (in RocksDB's manifest when the call
+    returns) or committed through the write-ahead log, the summary rows committed after them."""
     import subprocess
     import sys
 
@@ -128,7 +133,7 @@ def test_batches_written_but_not_yet_flushed_survive_a_killed_run(tmp_path: Path
 
     data, expected = tmp_path / "data", tmp_path / "expected.nq"
     proc = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(data),
-                           str(Path(__file__).parents[1] / "rdf" / "_articles.py"), str(expected)],
+                           str(Path(__file__).parents[1] / "rdf" / "_articles.py"), str(expected), str(ingest_max)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9 and "written" in proc.stdout, proc.stderr[-2000:]
     want = sorted(line for line in expected.read_text().splitlines() if line.rsplit(" ", 1)[-1].strip("<>") in names)
