@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -139,6 +139,44 @@ def service(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql: str) -> I
         down(plan, echo=lambda m: None)  # whatever down.sh missed, so nothing outlives the session
         plan.postgres().destroy()
         assert res.returncode == 0 and not left, f"deploy/down.sh left {left} running:\n{res.stdout}{res.stderr}"
+
+
+def select_landed(plan: ServicePlan, sparql: str, enough: Callable[[list[dict[str, str]]], bool] = bool,
+                  bound_s: float = 120.0) -> list[dict[str, str]]:
+    """Rows of ``sparql`` from the public endpoint once they are ``enough`` (any, by default): the endpoint answers from a read
+    replica that follows the store server's writes with a lag (docs/store.md; every answer carries
+    ``Newsgraph-Data-As-Of``), so a run that has just completed may take a refresh or two to show.
+    ``bound_s`` bounds that wait; it is not an assertion about speed. The last answer if not enough
+    showed in time."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + bound_s
+    while True:
+        resp = requests.get(plan.endpoint_url, params={"query": sparql}, timeout=30,
+                            headers={"Accept": "application/sparql-results+json"})
+        assert resp.status_code == 200, resp.text
+        rows = [{k: v["value"] for k, v in b.items()} for b in resp.json()["results"]["bindings"]]
+        if enough(rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(1.0)
+
+
+def service_diagnosis(plan: ServicePlan, lines: int = 25) -> str:
+    """What to read when a run's articles do not show: the replica's status and the tails of the
+    endpoint's and the workers' logs."""
+    import requests
+
+    try:
+        replica = requests.get(plan.endpoint_url.rsplit("/", 1)[0] + "/replica", timeout=10).text
+    except requests.RequestException as exc:
+        replica = f"(no answer: {exc})"
+    parts = [f"endpoint /replica: {replica.strip()}"]
+    for log in sorted(plan.logs.glob("endpoint.log")) + sorted(plan.logs.glob("worker-*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {log.name} (last {len(tail)} lines)\n" + "\n".join(tail))
+    return "\n".join(parts)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import requests
 
 from newsgraph.service import ServicePlan
 
-from .conftest import dev_pages
+from .conftest import dev_pages, select_landed, service_diagnosis
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -128,14 +128,12 @@ def test_a_custom_run_from_the_ui_lands_the_page_in_the_graph(service: ServicePl
     page.get_by_text("link rate").first.wait_for()  # type: ignore[attr-defined]  # the summary table's rows
     page.screenshot(path=str(artifacts_dir / "ui-6-summary-table.png"), full_page=True)  # type: ignore[attr-defined]
 
-    resp = requests.get(service.endpoint_url, timeout=30, headers={"Accept": "application/sparql-results+json"},
-                        params={"query": f"""PREFIX ng: <https://w3id.org/newsgraph/ontology#>
+    rows = select_landed(service, f"""PREFIX ng: <https://w3id.org/newsgraph/ontology#>
 PREFIX schema: <https://schema.org/>
 SELECT ?headline WHERE {{ ?a a schema:NewsArticle ; schema:headline ?headline ; ng:page ?p .
-                         ?p ng:source "{url}" }}"""})
-    assert resp.status_code == 200, resp.text
-    got = [b["headline"]["value"] for b in resp.json()["results"]["bindings"]]
-    assert got, f"no article of {url} in the graph"
+                         ?p ng:source "{url}" }}""")
+    got = [r["headline"] for r in rows]
+    assert got, f"no article of {url} in the graph\n{service_diagnosis(service)}"
     run = requests.get(f"{service.api_url}/flow_runs/{run_id}", timeout=30).json()
     (artifacts_dir / "ui-timing.txt").write_text(
         f"click to completed run seen in the UI: {elapsed:.1f} s; run created {run['created']}, started "
