@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import os
 import pickle
@@ -117,13 +118,34 @@ class Timer:
         self.seconds += time.perf_counter() - self._t0
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _mallinfo2() -> Any:
+    """glibc's ``mallinfo2`` (2.33+), or None elsewhere."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    return fn
+
+
 class RssTrace:
     """Samples this process's RSS every ``every`` seconds while in ``with``: the trajectory shows whether
-    memory plateaus (bounded caches filling) or keeps growing (per-article state)."""
+    memory plateaus (bounded caches filling) or keeps growing (per-article state). With glibc it also
+    samples malloc's books (``mallinfo2``, all arenas): bytes handed out (Python's large objects,
+    RocksDB's memtables, caches and table readers) against bytes malloc holds free - growth in the
+    first is memory kept, in the second fragmentation."""
 
     def __init__(self, every: float = 2.0) -> None:
         self.every = every
         self.samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB)
+        self.malloc: list[tuple[float, float, float]] = []  # (seconds, MB in use, MB held free)
+        self._mallinfo2 = _mallinfo2()
         self._stop = threading.Event()
 
     @staticmethod
@@ -137,7 +159,11 @@ class RssTrace:
     def _run(self) -> None:
         t0 = time.perf_counter()
         while not self._stop.wait(self.every):
-            self.samples.append((round(time.perf_counter() - t0, 1), round(self.rss_mb(), 1)))
+            t = round(time.perf_counter() - t0, 1)
+            self.samples.append((t, round(self.rss_mb(), 1)))
+            if self._mallinfo2 is not None:
+                mi = self._mallinfo2()
+                self.malloc.append((t, round((mi.uordblks + mi.hblkhd) / 2**20, 1), round(mi.fordblks / 2**20, 1)))
 
     def __enter__(self) -> Self:
         self._thread = threading.Thread(target=self._run, name="rss-trace", daemon=True)
@@ -156,8 +182,11 @@ class RssTrace:
         first = [r for t, r in self.samples if t <= end / 2] or [self.samples[0][1]]
         second = [r for t, r in self.samples if t > end / 2] or [self.samples[-1][1]]
         step = max(1, len(self.samples) // points)
-        return {"rss_peak_first_half_mb": max(first), "rss_peak_second_half_mb": max(second),
-                "rss_trace": self.samples[::step]}
+        out: dict[str, Any] = {"rss_peak_first_half_mb": max(first), "rss_peak_second_half_mb": max(second),
+                               "rss_trace": self.samples[::step]}
+        if self.malloc:  # (seconds, in use MB, held free MB)
+            out["malloc_trace"] = self.malloc[::step]
+        return out
 
 
 def _pack_graphs(graphs: list[Any]) -> list[tuple[Any, ...]]:

@@ -15,18 +15,29 @@ from collections import deque
 from typing import Any, TypeVar, cast
 
 from prefect import task
-from prefect.context import FlowRunContext
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque, quote
 
-from newsgraph import _progress
+from newsgraph import _memory, _progress
 from newsgraph._models import Article, RawPage, SetAside
 from newsgraph.archive import Quarantine
 from newsgraph.errors import LoadError
-from newsgraph.pipeline import (FetchResult, MapResult, ParseResult, RunSummary, extract_articles,
-                                fetch_pages, link_articles, load_graphs, map_articles, parse_pages, store_writer)
+from newsgraph.pipeline import (
+    FetchResult,
+    MapResult,
+    ParseResult,
+    RunSummary,
+    extract_articles,
+    fetch_pages,
+    link_articles,
+    load_graphs,
+    map_articles,
+    parse_pages,
+    store_writer,
+)
 from newsgraph.runs import extract_cache_key, report_markdown, summary_rows
 from newsgraph.settings import Settings
 
@@ -87,6 +98,9 @@ def report_task(flow: str, settings: Settings, summary: dict[str, Any], sources:
 
 #: Pages parsed at a time: the flow holds at most this many pages' articles beyond the batches in flight.
 PARSE_WINDOW = 256
+#: Most malloc arenas a run's process creates (glibc; ``MALLOC_ARENA_MAX`` in the environment does
+#: the same from the process's start).
+MALLOC_ARENAS = 2
 
 
 def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, batch_size: int,
@@ -100,6 +114,9 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
     of them through spaCy together and held every result until the end - 8 GB at 10k articles,
     benchmarks/README.md). ``in_flight`` unset: :func:`default_in_flight`."""
     in_flight = in_flight or default_in_flight()
+    # the task threads and RocksDB's threads, started below, share malloc's existing arenas instead
+    # of each keeping an arena (and its free memory) of its own (newsgraph._memory)
+    _memory.limit_arenas(MALLOC_ARENAS)
     pending: deque[tuple[Any, Any]] = deque()
     batch_in, future_in = _handover()
     carry: list[Article] = []
@@ -112,7 +129,7 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
         linked = link_task.submit(settings, future_in(extracted))
         pending.append((linked, map_task.submit(settings, future_in(linked))))
         while len(pending) >= max(1, in_flight):
-            _load_next(settings, pending.popleft(), summary)
+            _load_oldest(settings, pending, summary)
 
     with store_writer(settings) as store:  # the store stays open for the run (opening it costs ~50 ms)
         while pages:
@@ -132,7 +149,7 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
             submit(carry)
             carry = []
         while pending:
-            _load_next(settings, pending.popleft(), summary)
+            _load_oldest(settings, pending, summary)
         if total:
             try:  # once, at the end: counting the embedded store is a full scan
                 summary.store_quads = store.count()
@@ -173,6 +190,14 @@ def _as_is(value: Any) -> Any:
 def _quoted(value: T) -> T:
     """``quote(value)``, typed as the value: for tasks called in the flow's own thread."""
     return cast(T, quote(value))
+
+
+def _load_oldest(settings: Settings, pending: deque[tuple[Any, Any]], summary: RunSummary) -> None:
+    """Load the oldest batch in flight; once it is done and dropped, give what it freed back to the
+    operating system (``newsgraph._memory``): without that, glibc keeps it in the arenas of the
+    threads that freed it and a long run's memory creeps up (benchmarks/README.md)."""
+    _load_next(settings, pending.popleft(), summary)
+    _memory.trim()
 
 
 def _load_next(settings: Settings, futures: tuple[Any, Any], summary: RunSummary) -> None:

@@ -218,3 +218,26 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
     # one (the run's first) stays referenced by Prefect's engine; with the in-memory result cache
     # every batch did, so this count grew with the run
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
+
+
+def test_ingest_gives_back_what_each_loaded_batch_freed(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After every batch is loaded and dropped the flow returns malloc's free memory to the OS
+    (``newsgraph._memory.trim``), so a long run's resident memory does not keep what it once held."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(3):
+        shutil.copy(p, pages / p.name)
+    events: list[str] = []
+    real_load = flow_tasks.load_graphs
+
+    def loading(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("load")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(flow_tasks, "load_graphs", loading)
+    monkeypatch.setattr(flow_tasks._memory, "trim", lambda: events.append("trim") or True)
+    result = ingest(sources=[str(pages)], batch_size=1, linking=False)
+    assert result["articles"] >= 3
+    assert events.count("load") == result["articles"]
+    assert events == ["load", "trim"] * result["articles"], events
