@@ -24,39 +24,32 @@ __all__ = ["limit_arenas", "trim"]
 
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _glibc(name: str, *argtypes: type) -> Callable[..., int] | None:
+    """glibc's function ``name`` from the C library this process runs on; None without glibc
+    (``malloc_trim`` is glibc's own, so its absence says which C library this is)."""
     try:
-        fn = ctypes.CDLL(None).malloc_trim  # the C library this process already runs on
+        libc = ctypes.CDLL(None)
+        libc.malloc_trim  # noqa: B018 - the glibc check
+        fn = getattr(libc, name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes = [ctypes.c_size_t]
+    fn.argtypes = list(argtypes)
     fn.restype = ctypes.c_int
-    return fn
+    return fn  # type: ignore[no-any-return]
 
 
 def trim() -> bool:
     """Return the free memory malloc holds, in every arena, to the operating system.
 
     Returns True if anything was released, False if nothing was or there is no glibc."""
-    fn = _malloc_trim()
+    fn = _glibc("malloc_trim", ctypes.c_size_t)
     return bool(fn(0)) if fn is not None else False
 
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
-@cache
-def _mallopt() -> Callable[[int, int], int] | None:
-    try:
-        fn = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_int]
-    fn.restype = ctypes.c_int
-    return fn
-
-
 def limit_arenas(n: int) -> bool:
     """Let malloc create no more than ``n`` arenas from now on (those that exist stay). True if set."""
-    fn = _mallopt()
-    return bool(fn(M_ARENA_MAX, n)) if fn is not None and _malloc_trim() is not None else False
+    fn = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
+    return bool(fn(M_ARENA_MAX, n)) if fn is not None else False

@@ -2,6 +2,7 @@
 malloc's free lists: a long run's resident memory follows what it holds, not what it once held."""
 from __future__ import annotations
 
+import ctypes
 import subprocess
 import sys
 
@@ -29,7 +30,7 @@ print(held, freed, rss_mb(), released)
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or _memory._malloc_trim() is None,
+@pytest.mark.skipif(not sys.platform.startswith("linux") or _memory._glibc("malloc_trim", ctypes.c_size_t) is None,
                     reason="malloc_trim is glibc's")
 def test_memory_freed_by_a_batch_leaves_the_process() -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60)

@@ -143,8 +143,8 @@ def service(tmp_path_factory: pytest.TempPathFactory, wikidata_sparql: str) -> I
 
 def select_landed(plan: ServicePlan, sparql: str, enough: Callable[[list[dict[str, str]]], bool] = bool,
                   bound_s: float = 120.0) -> list[dict[str, str]]:
-    """Rows of ``sparql`` from the public endpoint once they are ``enough`` (any, by default): the endpoint answers from a read
-    replica that follows the store server's writes with a lag (docs/store.md; every answer carries
+    """Rows of ``sparql`` from the public endpoint once they are ``enough`` (any, by default): the
+    endpoint answers from a read replica that follows the store server's writes with a lag (docs/store.md; every answer carries
     ``Newsgraph-Data-As-Of``), so a run that has just completed may take a refresh or two to show.
     ``bound_s`` bounds that wait; it is not an assertion about speed. The last answer if not enough
     showed in time."""
