@@ -175,17 +175,22 @@ class RssTrace:
         self._thread.join()
 
     def summary(self, points: int = 60) -> dict[str, Any]:
-        """Peak RSS in each half of the run, and the trace thinned to about ``points`` samples."""
+        """Peak RSS in each half of the run (and when it was sampled), and the trace thinned to about
+        ``points`` samples: the highest sample of each stretch, so a short spike stays in the trace."""
         if not self.samples:
             return {}
         end = self.samples[-1][0]
-        first = [r for t, r in self.samples if t <= end / 2] or [self.samples[0][1]]
-        second = [r for t, r in self.samples if t > end / 2] or [self.samples[-1][1]]
+        first = [s for s in self.samples if s[0] <= end / 2] or [self.samples[0]]
+        second = [s for s in self.samples if s[0] > end / 2] or [self.samples[-1]]
+        peak1, peak2 = (max(half, key=lambda s: s[1]) for half in (first, second))
         step = max(1, len(self.samples) // points)
-        out: dict[str, Any] = {"rss_peak_first_half_mb": max(first), "rss_peak_second_half_mb": max(second),
-                               "rss_trace": self.samples[::step]}
-        if self.malloc:  # (seconds, in use MB, held free MB)
-            out["malloc_trace"] = self.malloc[::step]
+        kept = [max(range(i, min(i + step, len(self.samples))), key=lambda j: self.samples[j][1])
+                for i in range(0, len(self.samples), step)]
+        out: dict[str, Any] = {"rss_peak_first_half_mb": peak1[1], "rss_peak_first_half_at_s": peak1[0],
+                               "rss_peak_second_half_mb": peak2[1], "rss_peak_second_half_at_s": peak2[0],
+                               "rss_trace": [self.samples[j] for j in kept]}
+        if len(self.malloc) == len(self.samples):  # (seconds, in use MB, held free MB), same moments
+            out["malloc_trace"] = [self.malloc[j] for j in kept]
         return out
 
 

@@ -64,6 +64,19 @@ def test_memory_within_the_largest_run_is_judged_from_its_rss_trace(run: ModuleT
         assert by["memory flat"]["ok"] is False  # the peaks' ratio is still reported and judged as it was
 
 
+def test_the_thinned_rss_trace_keeps_a_short_spike_and_says_when_the_peaks_were(run: ModuleType) -> None:
+    t = run.RssTrace()
+    flat = [900.0] * 300
+    flat[251] = 1300.0  # one 2-s sample, between the samples a plain every-5th thinning keeps
+    t.samples = [(2.0 * i, r) for i, r in enumerate(flat, 1)]
+    t.malloc = [(s, 400.0, 100.0) for s, _ in t.samples]
+    out = t.summary(points=60)
+    assert (504.0, 1300.0) in out["rss_trace"] and len(out["rss_trace"]) == 60
+    assert [m[0] for m in out["malloc_trace"]] == [s[0] for s in out["rss_trace"]]
+    assert (out["rss_peak_second_half_mb"], out["rss_peak_second_half_at_s"]) == (1300.0, 504.0)
+    assert (out["rss_peak_first_half_mb"], out["rss_peak_first_half_at_s"]) == (900.0, 2.0)
+
+
 def test_failed_measurement_has_no_rate(run: ModuleType) -> None:
     m = _m(run, "e2e", 10000, 0.0, error="killed at 8,192 MB RSS")
     assert m.rate is None and m.rate_cpu is None
