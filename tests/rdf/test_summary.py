@@ -90,6 +90,31 @@ class TestSummary:
         assert "http://www.wikidata.org/entity/Q5908639" in members
         assert_consistent(store)
 
+    def test_a_first_link_moves_many_articles_a_few_at_a_time(self, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        """However many stored articles name the newly linked entity, they are read and counted a
+        chunk at a time (memory bounded by the chunk, not by the store), and the rows still equal a
+        full rebuild."""
+        from newsgraph import summary
+
+        meetings = []
+        for i in range(5):
+            meeting = arts.meeting_article()
+            meeting.id = f"{meeting.id}-{i}"
+            for e in meeting.entities:
+                if e.name == "Hossein Amir-Abdollahian":
+                    e.link = Link(qid=NIL, score=0.0, method="wikidata-search")
+            meetings.append(graph(meeting))
+        store.publish(meetings)
+        read: list[int] = []
+        real = summary._graph_quads
+        monkeypatch.setattr(summary, "AFFECTED_CHUNK", 2)
+        monkeypatch.setattr(summary, "_graph_quads", lambda st, graphs: read.append(len(graphs)) or real(st, graphs))
+        store.publish([graph(arts.visit_article())])  # links him: all five meetings' pairs move
+        assert sorted(read)[-3:] == [1, 2, 2] and sum(read) == 5 + read[0]  # the batch's own, then 2 + 2 + 1
+        members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
+        assert "http://www.wikidata.org/entity/Q5908639" in members
+        assert_consistent(store)
+
     def test_an_event_without_a_date_is_listed_under_undated(self, store) -> None:  # type: ignore[no-untyped-def]
         meeting = arts.meeting_article()
         meeting.events[0].date = None
