@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import ngtest_rdf_articles as arts
 import pyoxigraph as ox
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ngtest_rdf_helpers import assert_isomorphic
 
 from newsgraph import Settings
 from newsgraph.errors import LoadError, NewsgraphError, StoreLocked, ValidationError
-from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, ArticleGraph, article_graph
-from newsgraph.store import QueryResult, format_result, open_store, with_prefixes
+from newsgraph.rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, article_graph
+from newsgraph.store import _DECLARED, QueryResult, format_result, open_store, with_prefixes
 from newsgraph.summary import SUMMARY_GRAPH
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
@@ -162,6 +165,19 @@ def test_with_prefixes_adds_only_missing_used_prefixes() -> None:
     assert "PREFIX schema: <https://schema.org/>" in q and "PREFIX rdfs:" in q
     assert "PREFIX ng: <https://w3id.org" not in q
     assert "PREFIX owl:" not in q
+
+
+@given(st.lists(st.sampled_from(["ng", "ngsh", "ngid", "ngg", "sh", "schema", "rdfs", "rdf", "owl", "wd", "x",
+                                 ":", ".", "-", " ", "<", ">", "PREFIX ", "a", "?s ", "_", "9"]), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_with_prefixes_declares_exactly_the_prefixes_a_search_per_prefix_finds(parts: list[str]) -> None:
+    """The one-pass scan finds the same prefixes as a separate search for each (its definition)."""
+    text = "".join(parts)
+    q = with_prefixes(text)
+    expected = {p for p in PREFIXES if re.search(rf"(?<![\w.:-]){re.escape(p)}:", text)}
+    added = {line.split()[1][:-1] for line in q[:len(q) - len(text)].splitlines() if line}
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
+    assert added == expected - declared
 
 
 # ---- the CLI formatter -----------------------------------------------------------------------
