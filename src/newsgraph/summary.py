@@ -38,6 +38,7 @@ the updates only as RDF terms serialised by pyoxigraph.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .rdf import NG
+from .rdf import NG, PREFIXES
 from .rdf._namespaces import GRAPH, ID
 
 if TYPE_CHECKING:
@@ -184,6 +185,24 @@ RANKINGS += (
   BIND(COALESCE(SUBSTR(STR(?date), 1, 7), "undated") AS ?month)
 }} GROUP BY ?event ?month""", index=True),
 )
+
+
+def _named_iris(selects: Iterable[str]) -> frozenset[str]:
+    """Every IRI these SELECTs name: prefixed (standard prefixes), in full, and ``a`` (rdf:type).
+    Each triple pattern of the rankings has a named predicate or one bound by a VALUES of named
+    IRIs (``?how``), so only quads with one of these predicates can match."""
+    out = {RDF_TYPE.value}
+    for text in selects:
+        out |= {PREFIXES[p] + local for p, local in re.findall(r"(?<![\w.:-])([A-Za-z][\w-]*):(\w+)", text)
+                if p in PREFIXES}
+        out |= set(re.findall(r"<([^<>\s]+)>", text))
+    return frozenset(out)
+
+
+#: the only predicates the rankings read: the rest of an article graph (its mentions' offsets, texts,
+#: provenance - over half its quads) is left out of the in-memory store they are counted in
+RANKING_PREDICATES = _named_iris(r.select for r in RANKINGS)
+
 #: properties by which an event names the entities a keyed ranking groups by Wikidata item
 KEYED_ROLES = (NG + "participant", NG + "perpetrator", NG + "blamedOn")
 BY_NAME = {r.name: r for r in RANKINGS}
@@ -280,8 +299,8 @@ def _in_memory(quads: list[ox.Quad], facts: Iterable[tuple[str, str, str]], grap
     eg = ox.NamedNode(GRAPH + "entities")
     mem = EmbeddedStore(None, summary_enabled=False)
     try:
-        mem.pyoxigraph.extend([*quads, *(ox.Quad(ox.NamedNode(e), ox.NamedNode(p), ox.NamedNode(o), eg)
-                                         for e, p, o in facts)])
+        mem.pyoxigraph.extend([*(q for q in quads if q.predicate.value in RANKING_PREDICATES),
+                               *(ox.Quad(ox.NamedNode(e), ox.NamedNode(p), ox.NamedNode(o), eg) for e, p, o in facts)])
         return contributions(mem.query, graphs)
     finally:
         mem.close()

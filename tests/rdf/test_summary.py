@@ -14,7 +14,7 @@ from pathlib import Path
 import ngtest_rdf_articles as arts
 import pyoxigraph as ox
 
-from newsgraph import NIL, Link, Settings
+from newsgraph import NIL, Link, LinkCandidate, Settings
 from newsgraph.rdf import ArticleGraph, article_graph
 from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, open_store
 from newsgraph.summary import SUMMARY_GRAPH, check, stored_rows
@@ -113,6 +113,25 @@ class TestSummary:
         assert sorted(read)[-3:] == [1, 2, 2] and sum(read) == 5 + read[0]  # the batch's own, then 2 + 2 + 1
         members = store.query("SELECT ?m WHERE { ?r a ng:MeetingPairCount ; ng:pairMember ?m }").values("m")
         assert "http://www.wikidata.org/entity/Q5908639" in members
+        assert_consistent(store)
+
+    def test_an_unlinked_entity_counts_its_best_candidate(self, store) -> None:  # type: ignore[no-untyped-def]
+        """entities-to-relink: a NIL decision with candidates gives a CandidateCount row for its
+        rank-0 candidate; a later version of the article that links the entity takes it away - each
+        time equal to a rebuild."""
+        meeting = arts.meeting_article()
+        for e in meeting.entities:
+            if e.name == "Hossein Amir-Abdollahian":
+                e.link = Link(qid=NIL, score=0.2, method="wikidata-search",
+                              candidates=[LinkCandidate("Q5908639", "Hossein Amir-Abdollahian", 0.2),
+                                          LinkCandidate("Q1", "someone else", 0.1)])
+        store.publish([graph(meeting)])
+        before = value(store, "CandidateCount", "topCandidate")
+        assert "http://www.wikidata.org/entity/Q5908639" in before
+        assert "http://www.wikidata.org/entity/Q1" not in before  # rank 1: not the best
+        assert_consistent(store)
+        store.publish([graph(arts.meeting_article(), T1)])
+        assert "http://www.wikidata.org/entity/Q5908639" not in value(store, "CandidateCount", "topCandidate")
         assert_consistent(store)
 
     def test_an_event_without_a_date_is_listed_under_undated(self, store) -> None:  # type: ignore[no-untyped-def]
