@@ -136,6 +136,25 @@ def test_two_slots_keep_needs_and_never_run_two_flows_together(run: ModuleType) 
     assert started.index("extract 10000") < started.index("map 1000")
 
 
+def test_two_slots_run_the_floor_and_the_flows_with_nothing_beside_them(run: ModuleType) -> None:
+    """The target ratio divides the flow's rate by the floor's: both are measured on a quiet machine,
+    while the other measurements still go two at a time (or the suite would not fit its 20 minutes)."""
+    jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES if not (s == "e2e-dask" and n > 1000)]
+    started, log = _record(run, jobs, 2)
+    running: set[str] = set()
+    overlapped = False
+    for what, name in log:
+        if what == "start":
+            alone = [r for r in running | {name} if r.split()[0] in run.schedule.ALONE]
+            assert not alone or not running, f"{name} started beside {sorted(running)}"
+            overlapped = overlapped or bool(running)
+            running.add(name)
+        else:
+            running.discard(name)
+    assert overlapped  # the others do share the machine
+    assert {"spacy", "e2e"} <= set(run.schedule.ALONE)
+
+
 def test_a_failing_measurement_stops_the_schedule(run: ModuleType) -> None:
     def measure(stage: str, n: int, beside: list[str]) -> None:
         if stage == "extract":
