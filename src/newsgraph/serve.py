@@ -319,6 +319,7 @@ class _Replica:
         fingerprint = self.fingerprint()  # before the dump: a write after this point means refresh again
         as_of, started = time.time(), time.monotonic()
         self._seq += 1
+        self.root.mkdir(parents=True, exist_ok=True)  # removed under a running endpoint: made again
         location = self.root / f"snap-{self._seq}-{int(as_of)}"
         log = self.root / f"{location.name}.load.log"
         argv = [self.exe, "load", "--location", str(location), "--format", "application/n-quads",
@@ -373,13 +374,19 @@ class _Replica:
                 except BaseException:
                     shutil.rmtree(snapshot.location, ignore_errors=True)
                     raise
-            except LoadError as exc:
+            except (LoadError, OSError) as exc:  # OSError: starting `oxigraph` failed (the binary gone, no
+                # memory or file handles left); the old snapshot goes on serving
+                error = exc if isinstance(exc, LoadError) else LoadError(
+                    f"refreshing the replica from {self.source} failed: {type(exc).__name__}: {exc}",
+                    source=self.source)
                 with self.lock:
                     self.failures += 1
-                    self.last_error = f"{_iso(time.time())}: {exc}"
+                    self.last_error = f"{_iso(time.time())}: {error}"
                     self.last_end, self.done_started = time.monotonic(), t0
                     self.lock.notify_all()
-                raise
+                if error is exc:
+                    raise
+                raise error from exc
             with self.lock:
                 old, old_snapshot = self.current, getattr(self, "snapshot", None)
                 self.current, self.snapshot = child, snapshot
@@ -451,6 +458,14 @@ class _Replica:
             except LoadError as exc:
                 if self.verbose:
                     print(f"newsgraph: {exc} (serving the snapshot of {_iso(self.snapshot.as_of)})", file=sys.stderr)
+            except Exception as exc:  # noqa: BLE001 - the refresher must outlive any one refresh: once
+                # it is gone the endpoint serves its last snapshot for good, and nothing says so
+                with self.lock:
+                    self.failures += 1
+                    self.last_error = f"{_iso(time.time())}: refreshing the replica failed: {type(exc).__name__}: {exc}"
+                    self.last_end = time.monotonic()
+                print(f"newsgraph: refreshing the replica failed: {type(exc).__name__}: {exc} "
+                      f"(serving the snapshot of {_iso(self.snapshot.as_of)})", file=sys.stderr)
 
     def status(self) -> dict[str, Any]:
         with self.lock:

@@ -268,6 +268,32 @@ def test_the_replica_is_refreshed_periodically(
         assert headlines(ep.url) == HEADLINES
 
 
+def test_the_refresher_outlives_a_refresh_that_fails_unexpectedly(
+        tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    """A refresh can fail outside the dump and the load: here the replica folder is removed under the
+    running endpoint and a file takes its name. /replica says the refresh failed, the last snapshot
+    goes on serving, the refresher tries again, and once the folder can be made again the replica
+    follows the store server - it does not serve its last snapshot for good."""
+    url, location, _ = store_server
+    settings = Settings(data_dir=tmp_path / "endpoint", store=url, replica_refresh=0, replica_watch=str(location))
+    with make_server(settings, port=free_port()) as ep:
+        folder = tmp_path / "endpoint" / "replica"
+        shutil.rmtree(folder)
+        folder.write_text("not a folder")
+        write_more(url, tmp_path)
+        deadline = time.monotonic() + 30
+        while not requests.get(ep.url + "/replica").json()["last_error"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "failed" in (requests.get(ep.url + "/replica").json()["last_error"] or "")
+        assert headlines(ep.url) == ["Maduro receives Iran's foreign minister"]  # the last snapshot serves
+        folder.unlink()
+        deadline = time.monotonic() + 60
+        while headlines(ep.url) != HEADLINES and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert headlines(ep.url) == HEADLINES
+        assert requests.get(ep.url + "/replica").json()["last_error"] is None
+
+
 def test_the_endpoint_goes_on_when_the_store_server_is_down(
         tmp_path: Path, store_server: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
     """The replica is the endpoint's own: with the store server gone, queries still answer from the
