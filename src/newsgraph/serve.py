@@ -374,16 +374,12 @@ class _Replica:
                 except BaseException:
                     shutil.rmtree(snapshot.location, ignore_errors=True)
                     raise
-            except (LoadError, OSError) as exc:  # OSError: starting `oxigraph` failed (the binary gone, no
-                # memory or file handles left); the old snapshot goes on serving
+            except (LoadError, OSError) as exc:  # OSError: the replica folder is not a folder, no memory
+                # or file handles left to start `oxigraph`; the old snapshot goes on serving
                 error = exc if isinstance(exc, LoadError) else LoadError(
                     f"refreshing the replica from {self.source} failed: {type(exc).__name__}: {exc}",
                     source=self.source)
-                with self.lock:
-                    self.failures += 1
-                    self.last_error = f"{_iso(time.time())}: {error}"
-                    self.last_end, self.done_started = time.monotonic(), t0
-                    self.lock.notify_all()
+                self._failed(error, t0)
                 if error is exc:
                     raise
                 raise error from exc
@@ -400,6 +396,14 @@ class _Replica:
                       f"({self.last_duration:.2f} s)", file=sys.stderr)
             if old_snapshot is not None:
                 threading.Thread(target=self._retire, args=(old, old_snapshot), daemon=True).start()
+
+    def _failed(self, error: Exception, began: float) -> None:
+        """Record a refresh attempt that failed: /replica shows it, the refresher waits RETRY_GAP_S."""
+        with self.lock:
+            self.failures += 1
+            self.last_error = f"{_iso(time.time())}: {error}"
+            self.last_end, self.done_started = time.monotonic(), began
+            self.lock.notify_all()
 
     def _retire(self, old: _Child | None, snapshot: _Snapshot) -> None:
         """Let queries still running on the replaced snapshot finish (each within its time-out), then
@@ -453,6 +457,7 @@ class _Replica:
             if not (self._wanted.is_set() or periodic or self.stale()):
                 continue
             self._wanted.clear()
+            began = time.monotonic()
             try:
                 self.refresh()
             except LoadError as exc:
@@ -460,12 +465,9 @@ class _Replica:
                     print(f"newsgraph: {exc} (serving the snapshot of {_iso(self.snapshot.as_of)})", file=sys.stderr)
             except Exception as exc:  # noqa: BLE001 - the refresher must outlive any one refresh: once
                 # it is gone the endpoint serves its last snapshot for good, and nothing says so
-                with self.lock:
-                    self.failures += 1
-                    self.last_error = f"{_iso(time.time())}: refreshing the replica failed: {type(exc).__name__}: {exc}"
-                    self.last_end = time.monotonic()
-                print(f"newsgraph: refreshing the replica failed: {type(exc).__name__}: {exc} "
-                      f"(serving the snapshot of {_iso(self.snapshot.as_of)})", file=sys.stderr)
+                error = LoadError(f"refreshing the replica failed: {type(exc).__name__}: {exc}", source=self.source)
+                self._failed(error, began)
+                print(f"newsgraph: {error} (serving the snapshot of {_iso(self.snapshot.as_of)})", file=sys.stderr)
 
     def status(self) -> dict[str, Any]:
         with self.lock:
