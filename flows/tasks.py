@@ -131,7 +131,8 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
         while len(pending) >= max(1, in_flight):
             _load_oldest(settings, pending, summary)
 
-    with store_writer(settings) as store:  # the store stays open for the run (opening it costs ~50 ms)
+    # full garbage collections once a batch (in _load_oldest) instead of every ~100 articles
+    with _memory.batch_collections(), store_writer(settings) as store:  # the store stays open for the run
         while pages:
             chunk = pages[:max(1, window)]
             del pages[:len(chunk)]
@@ -193,10 +194,12 @@ def _quoted(value: T) -> T:
 
 
 def _load_oldest(settings: Settings, pending: deque[tuple[Any, Any]], summary: RunSummary) -> None:
-    """Load the oldest batch in flight; once it is done and dropped, give what it freed back to the
-    operating system (``newsgraph._memory``): without that, glibc keeps it in the arenas of the
-    threads that freed it and a long run's memory creeps up (benchmarks/README.md)."""
+    """Load the oldest batch in flight; once it is done and dropped, free it (a full garbage collection:
+    its articles sit in reference cycles) and give what it freed back to the operating system
+    (``newsgraph._memory``): without that, glibc keeps it in the arenas of the threads that freed it
+    and a long run's memory creeps up (benchmarks/README.md)."""
     _load_next(settings, pending.popleft(), summary)
+    _memory.collect()
     _memory.trim()
 
 

@@ -3,6 +3,7 @@ malloc's free lists: a long run's resident memory follows what it holds, not wha
 from __future__ import annotations
 
 import ctypes
+import gc
 import subprocess
 import sys
 
@@ -39,4 +40,16 @@ def test_memory_freed_by_a_batch_leaves_the_process() -> None:
     assert freed_mb > held_mb - 20, "malloc kept the freed blocks (the premise of trimming)"
     assert released == "True"
     assert trimmed_mb < freed_mb - 80, f"RSS {freed_mb:.0f} MB -> {trimmed_mb:.0f} MB after trim"
+
+
+def test_full_collections_wait_for_the_batch_inside_batch_collections() -> None:
+    """Inside ``batch_collections`` CPython's automatic full collections are rare (the flow runs one a
+    batch); outside, the thresholds are what they were, also after an error."""
+    before = gc.get_threshold()
+    with _memory.batch_collections(every=123):
+        assert gc.get_threshold() == (before[0], before[1], max(before[2], 123))
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), _memory.batch_collections(every=123):
+        raise RuntimeError("a failed batch")
+    assert gc.get_threshold() == before
 

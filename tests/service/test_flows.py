@@ -220,10 +220,44 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
 
 
+def test_a_loaded_batch_is_freed_at_once_not_at_the_next_full_collection(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's articles sit in reference cycles once its tasks are done (Prefect's states and
+    futures): only a full garbage collection frees them. The flow runs one after each load
+    (``newsgraph._memory.collect``), so they do not wait for CPython's next automatic one - here
+    switched off, so that only the flow's own collections free anything."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(6):
+        shutil.copy(p, pages / p.name)
+    batches: list[list[weakref.ref[Any]]] = []
+    most_alive = 0
+    real = flow_tasks.extract_articles
+
+    def tracking(settings, articles):  # type: ignore[no-untyped-def]
+        nonlocal most_alive
+        done = batches[:-3]  # loaded (or being loaded) by now, as in the test above
+        most_alive = max(most_alive, sum(1 for refs in done if any(r() is not None for r in refs)))
+        out = real(settings, articles)
+        batches.append([weakref.ref(a) for a in out])
+        return out
+
+    monkeypatch.setattr(flow_tasks, "extract_articles", tracking)
+    gc.collect()
+    gc.disable()
+    try:
+        result = ingest(sources=[str(pages)], batch_size=1, linking=False)
+    finally:
+        gc.enable()
+    assert len(batches) == result["articles"] >= 8, result
+    assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
+
+
 def test_ingest_gives_back_what_each_loaded_batch_freed(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """After every batch is loaded and dropped the flow returns malloc's free memory to the OS
-    (``newsgraph._memory.trim``), so a long run's resident memory does not keep what it once held."""
+    """After every batch is loaded and dropped the flow frees it (``newsgraph._memory.collect``) and
+    returns malloc's free memory to the OS (``newsgraph._memory.trim``), so a long run's resident
+    memory does not keep what it once held."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for p in dev_pages(3):
@@ -237,7 +271,10 @@ def test_ingest_gives_back_what_each_loaded_batch_freed(
 
     monkeypatch.setattr(flow_tasks, "load_graphs", loading)
     monkeypatch.setattr(flow_tasks._memory, "trim", lambda: events.append("trim") or True)
+    real_collect = flow_tasks._memory.collect
+    monkeypatch.setattr(flow_tasks._memory, "collect", lambda: events.append("collect") or real_collect())
     result = ingest(sources=[str(pages)], batch_size=1, linking=False)
     assert result["articles"] >= 3
     assert events.count("load") == result["articles"]
-    assert events == ["load", "trim"] * result["articles"], events
+    # the batch freed first (its cycles), then what it freed given back
+    assert events == ["load", "collect", "trim"] * result["articles"], events
