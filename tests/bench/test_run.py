@@ -46,6 +46,14 @@ def test_targets_are_judged_not_adjusted(run: ModuleType) -> None:
     assert by["suite at 1k + 10k < 20 min"]["ok"] is True
 
 
+def test_a_ratio_just_under_the_target_does_not_read_as_the_target(run: ModuleType) -> None:
+    """59.5% per CPU second is a miss, and the report says 59.5%, not a rounded 60%."""
+    ms = [_m(run, "spacy", 10000, 100.0, cpu=100.0), _m(run, "e2e", 10000, 150.0, cpu=168.0)]
+    (check,) = [c for c in run.targets(ms, [10000], 0.0, False) if c["target"].startswith("ingest")]
+    assert check["ok"] is False
+    assert check["value"] == "66.7% wall, 59.5% per CPU second"
+
+
 def test_memory_within_the_largest_run_is_judged_from_its_rss_trace(run: ModuleType) -> None:
     """A run whose memory plateaus passes; one that keeps growing (per-article state) does not."""
     def trace(samples: list[float]) -> dict[str, float]:
