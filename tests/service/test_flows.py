@@ -189,11 +189,11 @@ def test_dask_task_runner_extracts_batches_in_parallel(data_dir: Path) -> None:
     assert len(headlines(data_dir)) == result["articles"]
 
 
-def test_ingest_does_not_keep_extracted_batches_once_loaded(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Memory stays flat: a batch's articles can go once it is loaded. Prefect's result store kept
-    every extract result in an in-memory LRU cache of 1,000 records (``cache_result_in_memory``,
-    on by default) for the whole run: ~50 MB per 1,000 articles (benchmarks/README.md, Memory)."""
+def _loaded_batches_still_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                                collect_first: bool) -> tuple[int, int]:
+    """Ingest 6 dev pages one article a batch; as each batch is extracted, count the batches already
+    loaded (all but the last in_flight + 1) whose articles are still alive - after a full garbage
+    collection if ``collect_first``. Returns (batches, most still alive at once)."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for p in dev_pages(6):
@@ -204,8 +204,8 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
 
     def tracking(settings, articles):  # type: ignore[no-untyped-def]
         nonlocal most_alive
-        gc.collect()
-        # batches before the last in_flight + 1 have been loaded (or are being loaded) by now
+        if collect_first:
+            gc.collect()
         done = batches[:-3]
         most_alive = max(most_alive, sum(1 for refs in done if any(r() is not None for r in refs)))
         out = real(settings, articles)
@@ -215,6 +215,15 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
     monkeypatch.setattr(flow_tasks, "extract_articles", tracking)
     result = ingest(sources=[str(pages)], batch_size=1, linking=False)
     assert len(batches) == result["articles"] >= 8, result
+    return len(batches), most_alive
+
+
+def test_ingest_does_not_keep_extracted_batches_once_loaded(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays flat: a batch's articles can go once it is loaded. Prefect's result store kept
+    every extract result in an in-memory LRU cache of 1,000 records (``cache_result_in_memory``,
+    on by default) for the whole run: ~50 MB per 1,000 articles (benchmarks/README.md, Memory)."""
+    _, most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=True)
     # one (the run's first) stays referenced by Prefect's engine; with the in-memory result cache
     # every batch did, so this count grew with the run
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
@@ -222,34 +231,16 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
 
 def test_a_loaded_batch_is_freed_at_once_not_at_the_next_full_collection(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A batch's articles sit in reference cycles once its tasks are done (Prefect's states and
-    futures): only a full garbage collection frees them. The flow runs one after each load
+    """A loaded batch's articles sit in a reference cycle (Prefect's result record, state and
+    future): only a full garbage collection frees them. The flow runs one after each load
     (``newsgraph._memory.collect``), so they do not wait for CPython's next automatic one - here
     switched off, so that only the flow's own collections free anything."""
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    for p in dev_pages(6):
-        shutil.copy(p, pages / p.name)
-    batches: list[list[weakref.ref[Any]]] = []
-    most_alive = 0
-    real = flow_tasks.extract_articles
-
-    def tracking(settings, articles):  # type: ignore[no-untyped-def]
-        nonlocal most_alive
-        done = batches[:-3]  # loaded (or being loaded) by now, as in the test above
-        most_alive = max(most_alive, sum(1 for refs in done if any(r() is not None for r in refs)))
-        out = real(settings, articles)
-        batches.append([weakref.ref(a) for a in out])
-        return out
-
-    monkeypatch.setattr(flow_tasks, "extract_articles", tracking)
     gc.collect()
     gc.disable()
     try:
-        result = ingest(sources=[str(pages)], batch_size=1, linking=False)
+        _, most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=False)
     finally:
         gc.enable()
-    assert len(batches) == result["articles"] >= 8, result
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
 
 
