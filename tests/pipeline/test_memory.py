@@ -52,4 +52,3 @@ def test_full_collections_wait_for_the_batch_inside_batch_collections() -> None:
     with pytest.raises(RuntimeError), _memory.batch_collections(every=123):
         raise RuntimeError("a failed batch")
     assert gc.get_threshold() == before
-

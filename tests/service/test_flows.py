@@ -190,10 +190,10 @@ def test_dask_task_runner_extracts_batches_in_parallel(data_dir: Path) -> None:
 
 
 def _loaded_batches_still_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
-                                collect_first: bool) -> tuple[int, int]:
+                                collect_first: bool) -> int:
     """Ingest 6 dev pages one article a batch; as each batch is extracted, count the batches already
     loaded (all but the last in_flight + 1) whose articles are still alive - after a full garbage
-    collection if ``collect_first``. Returns (batches, most still alive at once)."""
+    collection if ``collect_first``. Returns the most still alive at once."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for p in dev_pages(6):
@@ -215,7 +215,7 @@ def _loaded_batches_still_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(flow_tasks, "extract_articles", tracking)
     result = ingest(sources=[str(pages)], batch_size=1, linking=False)
     assert len(batches) == result["articles"] >= 8, result
-    return len(batches), most_alive
+    return most_alive
 
 
 def test_ingest_does_not_keep_extracted_batches_once_loaded(
@@ -223,7 +223,7 @@ def test_ingest_does_not_keep_extracted_batches_once_loaded(
     """Memory stays flat: a batch's articles can go once it is loaded. Prefect's result store kept
     every extract result in an in-memory LRU cache of 1,000 records (``cache_result_in_memory``,
     on by default) for the whole run: ~50 MB per 1,000 articles (benchmarks/README.md, Memory)."""
-    _, most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=True)
+    most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=True)
     # one (the run's first) stays referenced by Prefect's engine; with the in-memory result cache
     # every batch did, so this count grew with the run
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
@@ -238,7 +238,7 @@ def test_a_loaded_batch_is_freed_at_once_not_at_the_next_full_collection(
     gc.collect()
     gc.disable()
     try:
-        _, most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=False)
+        most_alive = _loaded_batches_still_alive(tmp_path, monkeypatch, collect_first=False)
     finally:
         gc.enable()
     assert most_alive <= 1, f"{most_alive} loaded batches still held in memory"
