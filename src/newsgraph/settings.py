@@ -57,6 +57,10 @@ class Settings:
     # StoreWriter); ~600 bytes of RAM a quad of what goes through transactions (replacements, summary
     # rows: new articles are ingested as files), 0 = after every batch. Commits are durable either way.
     store_flush_quads: int = 250_000
+    # the embedded store's read caches: a run holding the store open closes and reopens it every this
+    # many quads written (pipeline.StoreWriter), which empties RocksDB's block caches (up to ~160 MB,
+    # not configurable through pyoxigraph) - the summary's upkeep fills them. 0 = never.
+    store_reopen_quads: int = 500_000
     endpoint_url: str = "http://127.0.0.1:7878/query"  # where researchers query (for reports)
     # the public endpoint over a store server serves a read replica (newsgraph.serve, docs/store.md)
     replica_refresh: float = 300.0  # seconds, when replica_watch is unset; 0 = only on demand
@@ -97,6 +101,7 @@ _ENV = {
     "NEWSGRAPH_LINKING": "linking",
     "NEWSGRAPH_STORE": "store",
     "NEWSGRAPH_STORE_FLUSH_QUADS": "store_flush_quads",
+    "NEWSGRAPH_STORE_REOPEN_QUADS": "store_reopen_quads",
     "NEWSGRAPH_ALLOW_PRIVATE_URLS": "allow_private_urls",
     "NEWSGRAPH_USER_AGENT": "user_agent",
     "NEWSGRAPH_ENDPOINT_URL": "endpoint_url",

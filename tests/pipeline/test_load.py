@@ -8,10 +8,12 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from newsgraph import pipeline
-from newsgraph.rdf import ENTITIES_GRAPH, article_graph, validate
+from newsgraph import pipeline, summary
+from newsgraph.rdf import ENTITIES_GRAPH, VOCABULARY_GRAPH, article_graph, validate
 from newsgraph.settings import Settings
 from newsgraph.store import EmbeddedStore
+
+PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
 
 _spec = importlib.util.spec_from_file_location("ngtest_load_articles", Path(__file__).parents[1] / "rdf" / "_articles.py")
 assert _spec and _spec.loader
@@ -89,6 +91,44 @@ def test_the_embedded_store_goes_to_disk_less_often_as_a_long_run_grows(tmp_path
         for calls[0] in range(1, 4):
             pipeline.load_graphs(every, graphs, count=False)
         assert flushes == [1, 2, 3]
+
+
+def test_a_long_run_reopens_the_embedded_store_to_empty_its_caches(tmp_path: Path, monkeypatch: Any) -> None:
+    """A run holding the store open closes it every ``store_reopen_quads`` quads and the next batch
+    opens it again (the one way to empty RocksDB's block caches, which the summary's upkeep fills):
+    the store ends up as one long open would leave it, summary rows included; 0 = never reopened."""
+    graphs = mapped()
+    opens: list[int] = []
+    calls = [0]
+    real = pipeline.open_for_writing
+    monkeypatch.setattr(pipeline, "open_for_writing", lambda *a, **kw: (opens.append(calls[0]), real(*a, **kw))[1])
+    every = [*graphs, *graphs[:2]]  # the last two replace articles
+    budget = min(len(g) for g in graphs)  # reached by every call
+    settings = Settings(data_dir=tmp_path / "data", store_reopen_quads=budget)
+    with pipeline.store_writer(settings) as writer:
+        for calls[0], g in enumerate(every, start=1):
+            pipeline.load_graphs(settings, [g], count=False)
+        assert opens == list(range(1, len(every) + 1))  # closed after every call, opened by the next
+        assert writer.count() > 0
+        assert opens[-1] == len(every)  # (counting opened it once more)
+    once = Settings(data_dir=tmp_path / "once", store_reopen_quads=0)
+    opens.clear()
+    with pipeline.store_writer(once):
+        for calls[0], g in enumerate(every, start=1):
+            pipeline.load_graphs(once, [g], count=False)
+        assert opens == [1]
+
+    def content(path: Path) -> set[str]:
+        store = EmbeddedStore(path, read_only=True)
+        try:
+            assert summary.check(store) == (set(), set())  # the summary rows match a full recount
+            return {str(q) for q in store.pyoxigraph.quads_for_pattern(None, None, None, None)
+                    if q.predicate.value != PROV_GENERATED  # (the graphs' write times differ)
+                    and q.graph_name.value != VOCABULARY_GRAPH}  # (the ontology's blank nodes too)
+        finally:
+            store.close()
+
+    assert content(settings.store_dir) == content(once.store_dir)
 
 
 _KILLED_WRITER = """
