@@ -19,7 +19,14 @@ from ngtest_rdf_helpers import assert_isomorphic
 from newsgraph import Settings
 from newsgraph.errors import LoadError, NewsgraphError, StoreLocked, ValidationError
 from newsgraph.rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, article_graph
-from newsgraph.store import _DECLARED, QueryResult, format_result, open_store, with_prefixes
+from newsgraph.store import (
+    _DECLARED,
+    QueryResult,
+    _vocabulary_update,
+    format_result,
+    open_store,
+    with_prefixes,
+)
 from newsgraph.summary import SUMMARY_GRAPH
 
 EXTRACTED_AT = "2026-11-26T23:00:00Z"
@@ -59,6 +66,19 @@ class TestStore:
         stamps = store.query("SELECT ?t WHERE { ?g a ng:ArticleGraph ; ng:describes ?a ; prov:generatedAtTime ?t . "
                              "?a schema:headline 'Church bombing in Damascus' }").values("t")
         assert stamps == ["2026-11-27T01:00:00Z"]
+
+    def test_two_runs_that_both_find_the_vocabulary_missing_leave_one_copy(self, store) -> None:  # type: ignore[no-untyped-def]
+        """Two runs writing through a store server at once can both find the vocabulary missing and
+        both replace it, each in a transaction blind to the other's insert: the second insert must
+        then add nothing (no blank nodes, which would make a second copy of every list)."""
+        store.ensure_vocabulary()
+        n = store.count()
+        _, update = _vocabulary_update()
+        store.update(update[update.index("INSERT DATA"):])  # the other run's insert, after this run's
+        assert store.count() == n
+        assert store.query(f"ASK {{ GRAPH <{VOCABULARY_GRAPH}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}").boolean is False
+        lists = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY_GRAPH}> {{ ?c owl:unionOf ?l }} }}")
+        assert int(lists.values("n")[0] or 0) > 0  # (the ontology's unions are still there, as named nodes)
 
     def test_one_named_graph_per_article_plus_entities_vocabulary_and_summary(self, store) -> None:  # type: ignore[no-untyped-def]
         gs = graphs()

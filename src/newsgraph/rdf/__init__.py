@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -26,6 +27,7 @@ from . import _namespaces as namespaces
 from ._mapping import documents
 from ._namespaces import (
     ENTITIES_GRAPH,
+    ID,
     NG,
     PREFIXES,
     VOCABULARY_GRAPH,
@@ -126,26 +128,44 @@ def article_graph(article: Article, *, extracted_at: str) -> ArticleGraph:
     )
 
 
+#: Part of the vocabulary's digest: a change in how the files become quads gives stores a new
+#: version to load, as a change in the files does.
+_VOCABULARY_FORMAT = b"newsgraph vocabulary graph; blank nodes skolemised\n"
+
+
 def vocabulary_quads() -> tuple[list[ox.Quad], str]:
     """The ontology and the SKOS crosswalk as quads of the vocabulary graph, and their digest.
 
     The store keeps them in their own named graph so researchers can use the crosswalk (and the
     class labels) in queries; the digest (``dct:hasVersion`` of the graph) tells when to reload.
+
+    The files' blank nodes (``owl:unionOf`` lists, anonymous restrictions) come out skolemised:
+    ``<id/vocabulary/{digest}/{n}>``, numbered in the order the files mention them, so every load
+    of the same files writes the very same quads. Two runs that find the vocabulary missing at
+    once through a store server both replace it, each in a transaction that cannot see the
+    other's insert: with blank nodes the graph would keep both copies of every list.
     """
     import hashlib
 
     files = [namespaces.ontology_dir() / "newsgraph.ttl", namespaces.ontology_dir() / "crosswalk.ttl"]
-    digest = hashlib.sha256()
+    raws = [path.read_bytes() for path in files]
+    hexdigest = hashlib.sha256(b"".join([_VOCABULARY_FORMAT, *raws])).hexdigest()
     graph = ox.NamedNode(VOCABULARY_GRAPH)
+    skolem: dict[ox.BlankNode, ox.NamedNode] = {}
+
+    def named(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            if term not in skolem:
+                skolem[term] = ox.NamedNode(f"{ID}vocabulary/{hexdigest[:16]}/{len(skolem)}")
+            return skolem[term]
+        return term
+
     quads: list[ox.Quad] = []
-    for path in files:
-        raw = path.read_bytes()
-        digest.update(raw)
+    for path, raw in zip(files, raws):
         try:
             for q in ox.parse(raw, format=ox.RdfFormat.TURTLE, base_iri=NG):
-                quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
+                quads.append(ox.Quad(named(q.subject), q.predicate, named(q.object), graph))
         except SyntaxError as exc:
             raise MappingError(f"{path} is not valid Turtle: {exc}") from exc
-    hexdigest = digest.hexdigest()
     quads.append(ox.Quad(graph, ox.NamedNode("http://purl.org/dc/terms/hasVersion"), ox.Literal(hexdigest), graph))
     return quads, hexdigest
