@@ -18,15 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from run import RssTrace  # this folder is on the path when the script runs
+
 MARKS = (10, 100, 300, 1000, 3000)
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+rss_mb = RssTrace.rss_mb
 
 
 def probe(path: str) -> str:
