@@ -74,6 +74,7 @@ FRESH_WAIT_S = 10.0  # after a write to the store, a query waits this long for a
 MIN_GAP_S = 0.5  # refreshes are at least this far apart, and at least GAP_FACTOR × the last one's
 GAP_FACTOR = 4  # duration: dumping takes at most ~1/5 of one store-server core
 RETRY_GAP_S = 5.0  # after a failed refresh
+SETTLE_S = 5.0  # a watched store's write may become visible this long after its log grew (see _confirm_at)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -158,6 +159,21 @@ class _Snapshot:
     fingerprint: object = None  # of the watched store folder when the dump began
     quads: int | None = None
     owned: bool = False  # a replica folder of ours, removed once replaced
+    confirm_at: float | None = None  # wall clock: take it again then, it may have missed a write (_confirm_at)
+
+
+def _confirm_at(fingerprint: object, as_of: float) -> float | None:
+    """When to dump again a snapshot whose dump began at ``as_of``, or None if it needs no second look.
+
+    RocksDB appends a write to its log before the write is visible to readers (for a large batch,
+    the memtable inserts take a while, longer on a busy machine), so a dump that began shortly after
+    the watched folder last changed may have missed that write, and the folder will not change
+    again to say so. Such a snapshot is taken again once the change is SETTLE_S old: one more dump at
+    the end of a burst of writes, none while the store is quiet."""
+    if not isinstance(fingerprint, tuple) or not fingerprint:
+        return None
+    newest = max(entry[2] for entry in fingerprint) / 1e9  # (name, size, mtime_ns)
+    return newest + SETTLE_S if as_of - newest < SETTLE_S else None
 
 
 class _Child:
@@ -307,11 +323,15 @@ class _Replica:
         return None
 
     def stale(self) -> bool:
-        """The watched store changed since the current snapshot was taken."""
+        """The watched store changed since the current snapshot was taken, or that snapshot began so
+        soon after a change that it may have missed the write (_confirm_at) and that change has settled."""
         if self.source is None or self.watch is None:
             return False
         fp = self.fingerprint()
-        return fp is not None and fp != self.snapshot.fingerprint
+        if fp is None:
+            return False
+        confirm_at = self.snapshot.confirm_at
+        return fp != self.snapshot.fingerprint or (confirm_at is not None and time.time() >= confirm_at)
 
     def _build(self) -> _Snapshot:
         """Stream the store server's whole dataset into ``oxigraph load`` in a fresh folder."""
@@ -357,7 +377,8 @@ class _Replica:
         finally:
             self._loader = None
             log.unlink(missing_ok=True)
-        return _Snapshot(location, as_of, started, fingerprint, quads, owned=True)
+        return _Snapshot(location, as_of, started, fingerprint, quads, owned=True,
+                         confirm_at=_confirm_at(fingerprint, as_of))
 
     def refresh(self) -> None:
         """Take a new snapshot of the store server and switch new queries to it (synchronous).

@@ -174,7 +174,9 @@ def service_diagnosis(plan: ServicePlan, lines: int = 25) -> str:
         replica = f"(no answer: {exc})"
     parts = [f"endpoint /replica: {replica.strip()}"]
     for log in sorted(plan.logs.glob("endpoint.log")) + sorted(plan.logs.glob("worker-*.log")):
-        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        # the endpoint's own lines (refreshes, errors), not the access log of the test's own polling
+        kept = [ln for ln in log.read_text(errors="replace").splitlines() if '"GET /query?' not in ln]
+        tail = kept[-lines:]
         parts.append(f"--- {log.name} (last {len(tail)} lines)\n" + "\n".join(tail))
     return "\n".join(parts)
 
