@@ -14,7 +14,9 @@ import copy
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from newsgraph._models import Article, RawPage
 from newsgraph.parse import parse_page
@@ -45,7 +47,7 @@ def synthetic_articles(n: int) -> list[Article]:
     return [Article(id=str(i), headline=f"Boric, Milei Sign Energy Pact {i}", body=list(body)) for i in range(n)]
 
 
-def _timed(fn, batch):  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[Any], object], batch: Any) -> float:
     t0 = time.perf_counter()
     fn(batch)
     return time.perf_counter() - t0

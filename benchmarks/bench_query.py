@@ -154,7 +154,8 @@ def synthetic_article(seed: int, i: int) -> Any:
         return name
 
     def state() -> dict[str, str]:
-        return P.zipf(rng, P.states)
+        state: dict[str, str] = P.zipf(rng, P.states)
+        return state
 
     def person(st: dict[str, str] | None = None) -> str:
         """A named leader (of ``st`` when given and listed), else its unnamed foreign minister (NIL)."""
@@ -295,7 +296,7 @@ def synthetic_article(seed: int, i: int) -> Any:
                          rule="synthetic", confidence=0.9) for k in idx]
 
     for (kind, name), info in ents.items():
-        mentions = []
+        mentions: list[Mention] = []
         for form in info.get("forms", [name]):
             pos = text.find(form)
             while pos >= 0:

@@ -397,7 +397,8 @@ def child_query(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any
             sparql = path.read_text(encoding="utf-8")
             partial = {"per_query": per, "running": path.stem}
             (work / "query.partial.json").write_text(json.dumps(partial), encoding="utf-8")
-            runs, rows = [], 0
+            runs: list[float] = []
+            rows = 0
             for _ in range(3):
                 if runs and runs[0] > 10:  # a slow query is timed once
                     break
@@ -426,7 +427,7 @@ def _e2e(work: Path, corpus: Path, opts: dict[str, Any], *, name: str) -> dict[s
         from flows.ingest import ingest
     t = Timer()
     with t, RssTrace() as rss:
-        kw = {"batch_size": int(opts["e2e_batch"])} if opts.get("e2e_batch") else {}  # else the flow's default
+        kw: dict[str, Any] = {"batch_size": int(opts["e2e_batch"])} if opts.get("e2e_batch") else {}  # else the flow's default
         summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), linking=bool(opts.get("sparql")), **kw)
     return {"articles": summary.get("articles"), "seconds": t.seconds,
             "detail": {**rss.summary(), "import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
@@ -1035,7 +1036,7 @@ def machine() -> dict[str, Any]:
         import pyoxigraph
         import spacy
 
-        info.update(spacy=spacy.__version__, pyoxigraph=pyoxigraph.__version__)
+        info.update(spacy=spacy.about.__version__, pyoxigraph=pyoxigraph.__version__)
         import prefect
 
         info["prefect"] = prefect.__version__

@@ -54,7 +54,8 @@ def backfill(
     settings = load_settings(data_dir=data_dir or None)
     batches = list_batches_task(settings, path, pages_per_batch, since)
     print(f"{sum(map(len, batches))} pages in {len(batches)} batches")
-    params = {"linking": linking, **({"data_dir": data_dir} if data_dir else {}), **({"store": store} if store else {})}
+    params: dict[str, Any] = {"linking": linking, **({"data_dir": data_dir} if data_dir else {}),
+                              **({"store": store} if store else {})}
     if deployment:
         runs = fan_out(deployment, [{"sources": b, **params} for b in batches], timeout=timeout_minutes * 60)
     else:

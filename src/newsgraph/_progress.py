@@ -5,7 +5,7 @@ Keeps the library and the flows free of any terminal code; with no reporter inst
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 _reporter: Callable[[str, int, int | None], None] | None = None
 

@@ -9,9 +9,9 @@ import json
 import logging
 import os
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 

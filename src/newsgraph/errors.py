@@ -102,7 +102,7 @@ class LoadError(NewsgraphError):
     """The store refused the write or cannot be reached; ``not_loaded`` names the articles not written."""
 
     def __init__(self, message: str, *, source: str | None = None, article_id: str | None = None,
-                 not_loaded: "tuple[str, ...] | list[str]" = ()) -> None:
+                 not_loaded: tuple[str, ...] | list[str] = ()) -> None:
         super().__init__(message, source=source, article_id=article_id)
         self.not_loaded = list(not_loaded)
 

@@ -20,10 +20,11 @@ import logging
 import socket
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def is_url(source: str) -> bool:
@@ -58,7 +59,7 @@ def looks_like_feed(content: bytes, media_type: str = "") -> bool:
     if any(t in media_type for t in ("rss", "atom")):
         return True
     head = content[:4096].lstrip().lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed"):
+    if head.startswith((b"<?xml", b"<rss", b"<feed")):
         return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
     return False
 
@@ -161,7 +162,8 @@ class _PinnedConnection:
                     self, f"Connection to {host} timed out. (connect timeout={self.timeout})") from exc  # type: ignore[attr-defined]
             except OSError as exc:
                 error = exc
-        raise urllib3.exceptions.NewConnectionError(self, f"Failed to establish a new connection: {error}")
+        raise urllib3.exceptions.NewConnectionError(  # self: always mixed into an HTTPConnection (below)
+            self, f"Failed to establish a new connection: {error}")  # type: ignore[arg-type]
 
 
 class _PinnedHTTPConnection(_PinnedConnection, urllib3.connection.HTTPConnection):
@@ -192,7 +194,7 @@ class PinnedAdapter(HTTPAdapter):
 class Fetcher:
     """Turns the sources a user gives into raw pages (and set-aside records)."""
 
-    def __init__(self, settings: Settings, *, archive: "object | None" = None) -> None:
+    def __init__(self, settings: Settings, *, archive: object | None = None) -> None:
         self.settings = settings
         self.archive = archive  # a RawArchive, used to answer 304 Not Modified from what we kept
         self.validators = ValidatorCache(settings.http_cache_path)

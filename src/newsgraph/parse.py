@@ -13,8 +13,8 @@ from the markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from ._models import Article, Caption, RawPage
 from .errors import ParseError
@@ -109,7 +109,7 @@ def split_text_article(chunk: str) -> tuple[str, list[Caption], list[str]] | Non
 
 
 def parse_text_page(text: str) -> list[tuple[str, list[Caption], list[str], str | None]]:
-    out = []
+    out: list[tuple[str, list[Caption], list[str], str | None]] = []
     for chunk in _ARTICLE_SEP.split(text.replace("\r\n", "\n").replace("\r", "\n")):
         parts = split_text_article(chunk)
         if parts and _is_article_body(parts[2]):
@@ -212,7 +212,7 @@ def is_html(page: RawPage, text: str) -> bool:
     if "html" in page.media_type:
         return True
     head = text[:2048].lstrip().lower()
-    return head.startswith("<!doctype html") or head.startswith("<html") or "<body" in head
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
 def parse_page(page: RawPage) -> list[Article]:

@@ -211,9 +211,9 @@ def stale_pages(settings: Settings, *, limit: int | None = None,
     are decided again; the link cache's TTL decides whether Wikidata is asked again)."""
     rows = _query(settings, STALE_PAGES).rows()
     if older_than_days is not None:
-        from datetime import datetime, timedelta, timezone
+        from datetime import datetime, timedelta
 
-        cutoff = datetime.now(timezone.utc) - timedelta(days=float(older_than_days))
+        cutoff = datetime.now(UTC) - timedelta(days=float(older_than_days))
         rows += _query(settings, OLD_PAGES % cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")).rows()
     archive = RawArchive(settings.raw_dir)
     pages: dict[str, RawPage] = {}
@@ -302,8 +302,8 @@ def validate_graphs(settings: Settings, graphs: Sequence[tuple[str, str]]) -> li
 def validation_markdown(checks: Sequence[GraphCheck], *, endpoint: str) -> str:
     bad = [c for c in checks if not c.conforms]
     lines = ["# SHACL report over the store", "",
-             f"**{len(checks)}** article graphs checked: **{len(checks) - len(bad)}** conform, "
-             f"**{len(bad)}** do not; {sum(c.warnings for c in checks)} warnings.", "",
+             (f"**{len(checks)}** article graphs checked: **{len(checks) - len(bad)}** conform, "
+              f"**{len(bad)}** do not; {sum(c.warnings for c in checks)} warnings."), "",
              f"SPARQL endpoint: [{endpoint}]({endpoint})", ""]
     if bad:
         lines += ["| graph | violations | first lines of the report |", "|---|---|---|"]
@@ -378,12 +378,12 @@ def report_markdown(summary: Mapping[str, Any], *, flow: str, endpoint: str, sou
             lines.append(f"| `{item['source']}` | {item['stage']} | {str(item['reason']).replace('|', '/')} |")
         lines.append("")
     lines += ["## Query it", "", f"SPARQL endpoint (read-only): [{endpoint}]({endpoint})", "",
-              "Common prefixes (`schema:`, `ng:`, `rdfs:`, `owl:`, …) are declared by `newsgraph query`; "
-              "on the endpoint declare them or use full IRIs.", ""]
+              ("Common prefixes (`schema:`, `ng:`, `rdfs:`, `owl:`, …) are declared by `newsgraph query`; "
+               "on the endpoint declare them or use full IRIs."), ""]
     for title, q in EXAMPLE_QUERIES.items():
         lines += [f"**{title}**", "", "```sparql", q, "```", ""]
-    lines += ["From a shell: `newsgraph query 'SELECT ...'` or "
-              f"`curl -G {endpoint} --data-urlencode 'query=SELECT * WHERE {{ ?s ?p ?o }} LIMIT 5'`", ""]
+    lines += [("From a shell: `newsgraph query 'SELECT ...'` or "
+               f"`curl -G {endpoint} --data-urlencode 'query=SELECT * WHERE {{ ?s ?p ?o }} LIMIT 5'`"), ""]
     return "\n".join(lines)
 
 
@@ -428,7 +428,6 @@ def fan_out(deployment: str, parameter_sets: Sequence[Mapping[str, Any]], *, tim
     """Create one run of ``deployment`` per parameter set (any worker of its pool may take each),
     then wait for all of them. Returns ``{"batch", "id", "name", "state"}`` per run, in order."""
     import time
-
     from uuid import UUID
 
     from prefect import get_client

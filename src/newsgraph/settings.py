@@ -89,7 +89,7 @@ class Settings:
     def http_cache_path(self) -> Path:
         return self.data_dir / "cache" / "http.sqlite"
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

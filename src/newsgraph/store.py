@@ -36,7 +36,7 @@ import pyoxigraph as ox
 
 from . import summary
 from .errors import LoadError, NewsgraphError, StoreLocked
-from .rdf import ENTITIES_GRAPH, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, validate, vocabulary_quads
+from .rdf import ENTITIES_GRAPH, NG, PREFIXES, VOCABULARY_GRAPH, ArticleGraph, validate, vocabulary_quads
 from .settings import Settings
 
 __all__ = [
@@ -294,7 +294,7 @@ def _vocabulary_update() -> tuple[str, str]:
 BULK_INGEST_MAX = 1_000_000
 
 _SUMMARY = ox.NamedNode(summary.SUMMARY_GRAPH)
-_PENDING = ox.NamedNode(summary.NG + "pendingGraph")
+_PENDING = ox.NamedNode(NG + "pendingGraph")
 
 
 def _unmark(graphs: Iterable[ArticleGraph] | Iterable[str]) -> str:

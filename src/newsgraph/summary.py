@@ -326,7 +326,8 @@ def batch_update(store: Any, batch: Sequence[ArticleGraph], existing: Sequence[s
     same_new: dict[str, set[str]] = {}
     for g in batch:
         for q in g.entity_quads:
-            if q.predicate.value == OWL_SAMEAS:
+            if q.predicate.value == OWL_SAMEAS and isinstance(q.subject, ox.NamedNode) \
+                    and isinstance(q.object, ox.NamedNode):
                 same_new.setdefault(q.subject.value, set()).add(q.object.value)
     stored = _entity_facts(store, sorted(set(same_new)))
     known = {e for e, _, _ in stored}
@@ -343,7 +344,8 @@ def batch_update(store: Any, batch: Sequence[ArticleGraph], existing: Sequence[s
     affected = sorted(set(affected))
     batch_facts = {(q.subject.value, q.predicate.value, q.object.value)
                    for g in batch for q in g.entity_quads
-                   if q.predicate.value in _ENTITY_FACTS and isinstance(q.object, ox.NamedNode)}
+                   if q.predicate.value in _ENTITY_FACTS and isinstance(q.subject, ox.NamedNode)
+                   and isinstance(q.object, ox.NamedNode)}
 
     old, new = _counted(store, _graph_quads(store, list(existing)), [q for g in batch for q in g.quads],
                         list(existing), sorted(batch_iris), batch_facts)
@@ -390,7 +392,8 @@ def _delta(old: Contribs, new: Contribs) -> dict[str, dict[Key, list[int]]]:
     for r in RANKINGS:
         d: dict[Key, list[int]] = {}
         for sign, part in ((-1, old.get(r.name, {})), (1, new.get(r.name, {}))):
-            for key, ms in part.items():
+            measures: dict[Key, Measures] = part  # type: ignore[assignment]  # contributions() gives tuples
+            for key, ms in measures.items():
                 acc = d.setdefault(key, [0] * len(r.measures))
                 for i, m in enumerate(ms):
                     acc[i] += sign * m

@@ -148,7 +148,7 @@ def test_two_slots_run_the_floor_and_the_flows_with_nothing_beside_them(run: Mod
     """The target ratio divides the flow's rate by the floor's: both are measured on a quiet machine,
     while the other measurements still go two at a time (or the suite would not fit its 20 minutes)."""
     jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES if not (s == "e2e-dask" and n > 1000)]
-    started, log = _record(run, jobs, 2)
+    _, log = _record(run, jobs, 2)
     running: set[str] = set()
     overlapped = False
     for what, name in log:

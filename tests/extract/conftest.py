@@ -11,10 +11,9 @@ spacy = pytest.importorskip("spacy")
 
 @pytest.fixture(scope="session")
 def extractor():  # type: ignore[no-untyped-def]
+    from newsgraph.errors import ExtractionError
     from newsgraph.extract import make_extractor
     from newsgraph.settings import load_settings
-
-    from newsgraph.errors import ExtractionError
 
     try:
         return make_extractor(model=load_settings().spacy_model)

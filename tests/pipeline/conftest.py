@@ -5,8 +5,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -18,7 +19,7 @@ ARTICLE_HTML = b"""<!DOCTYPE html><html><head><title>Site</title></head><body>
 
 
 class Site(BaseHTTPRequestHandler):
-    hits: Counter[str] = Counter()
+    hits: ClassVar[Counter[str]] = Counter()
     base = ""
 
     def log_message(self, *args: object) -> None:  # keep test output clean
@@ -35,7 +36,7 @@ class Site(BaseHTTPRequestHandler):
         if body and self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path
         Site.hits[path] += 1
         Site.hits["ua:" + self.headers.get("User-Agent", "")] += 1

@@ -141,7 +141,7 @@ def test_a_run_can_leave_page_bytes_in_the_archive_and_parse_them_from_there(tmp
 def test_a_page_gone_from_the_archive_is_set_aside_naming_its_source(tmp_path: Path) -> None:
     from newsgraph.pipeline import parse_pages
 
-    page = shutil.copy(sorted(DEV_CORPUS.glob("*.txt"))[0], tmp_path / "a.txt")
+    page = shutil.copy(min(DEV_CORPUS.glob("*.txt")), tmp_path / "a.txt")
     s = settings_for(tmp_path / "d")
     lean = fetch_pages(s, [str(page)], keep_content=False)
     (s.raw_dir / lean.pages[0].sha256[:2] / lean.pages[0].sha256).unlink()

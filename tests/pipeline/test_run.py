@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from newsgraph.cli import cli
 
 from ..conftest import DEV_CORPUS
-from .conftest import ARTICLE_HTML
 
 pytestmark = pytest.mark.slow
 

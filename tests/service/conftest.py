@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -53,7 +54,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # ---- a news site on loopback ---------------------------------------------------------------------
 class _Site(BaseHTTPRequestHandler):
-    pages: dict[str, tuple[bytes, str]] = {}
+    pages: ClassVar[dict[str, tuple[bytes, str]]] = {}
 
     def log_message(self, *args: object) -> None:
         pass

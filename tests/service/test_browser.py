@@ -56,8 +56,8 @@ def browser_page(artifacts_dir: Path) -> Iterator[object]:
         finally:
             try:
                 page.screenshot(path=str(artifacts_dir / "ui-last.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - the last picture is best effort
-                pass
+            except Exception as exc:  # noqa: BLE001 - the last picture is best effort
+                print(f"no last screenshot: {exc}")
             ctx.close()
             shutil.rmtree(profile, ignore_errors=True)
 

@@ -68,7 +68,7 @@ def test_ingest_publishes_artifacts_and_does_not_extract_an_unchanged_page_twice
     assert second["articles"] == first["articles"]
 
     # a changed page (new bytes, new hash) is extracted again
-    changed = sorted(pages.iterdir())[0]
+    changed = min(pages.iterdir())
     changed.write_text(changed.read_text(encoding="utf-8") + "\n\nOfficials said more talks are planned.\n",
                        encoding="utf-8")
     ingest(sources=[str(pages)], batch_size=64, linking=False)
