@@ -17,18 +17,25 @@ whose graphs are new goes in as one atomic, durable ingestion of SST files (Oxig
 ``EmbeddedStore._write_new``, ``Store.extend``'s transaction for batches of 1M quads or more); batches
 that replace existing graphs use one SPARQL Update (``DROP SILENT GRAPH …; INSERT DATA {…}``), which
 Oxigraph applies as one transaction. Remote: one SPARQL Update request per batch, the same way
-(Oxigraph and Fuseki apply a request atomically), or a Graph Store Protocol PUT per graph.
+(Oxigraph and Fuseki apply a request atomically), or a Graph Store Protocol PUT per graph. Writers
+of one store server take turns per batch (``WriterLock``): the summary rows are read, recomputed
+and written back, which two writers at once would get wrong.
 
 Every graph is validated (SHACL) before it is written, unless the caller validated it already.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import random
 import re
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, Self
 
@@ -45,6 +52,7 @@ __all__ = [
     "GraphStore",
     "QueryResult",
     "RemoteStore",
+    "WriterLock",
     "format_result",
     "open_store",
     "with_prefixes",
@@ -497,6 +505,82 @@ class EmbeddedStore:
         self.close()
 
 
+#: The named graph where writers of a store server announce themselves (``WriterLock``); empty
+#: whenever no batch is being written.
+WRITERS_GRAPH = "https://w3id.org/newsgraph/graph/writers"
+_WRITING_SINCE = "https://w3id.org/newsgraph/ontology#writingSince"
+
+
+class WriterLock:
+    """Turns among the processes writing one store server, wherever they run (one batch a turn).
+
+    ``publish`` reads the summary rows a batch changes, adds the batch's counts and writes them
+    back. A SPARQL server offers no lock, and Oxigraph's isolation is repeatable read, so two
+    writers doing that at once both read the old count and one's addition is lost (seen in
+    tests/faults/test_kill_and_concurrency.py: a meeting counted once, not twice). A writer
+    announces itself with a token in ``WRITERS_GRAPH``, then reads every token: alone, it holds
+    the lock; otherwise it withdraws its token and tries again after a random pause, growing to
+    ``max_pause_s``. Of two writers that announce at once, the one that reads second sees the
+    other's token, so two never hold the lock together (at worst both withdraw and retry). A token
+    older than ``lease_s`` is a writer that died holding the lock: it is ignored and removed.
+
+    Raises:
+        LoadError: another writer still held the lock after ``wait_s`` seconds.
+    """
+
+    def __init__(self, store: RemoteStore, *, lease_s: float = 600.0, wait_s: float = 900.0,
+                 max_pause_s: float = 2.0) -> None:
+        self.store, self.lease_s, self.wait_s, self.max_pause_s = store, lease_s, wait_s, max_pause_s
+        self.token = f"urn:uuid:{uuid.uuid4()}"
+        self.waits = 0  # times this writer found another one writing
+
+    def _update(self, sparql: str) -> None:
+        self.store._request("POST", f"{self.store.base}/update", data=sparql.encode("utf-8"),
+                            headers={"Content-Type": "application/sparql-update"})
+
+    def _withdraw(self, token: str) -> None:
+        self._update(f"DELETE WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ <{token}> ?p ?o }} }}")
+
+    def __enter__(self) -> Self:
+        deadline = time.monotonic() + self.wait_s
+        pause = 0.05
+        while True:
+            now = datetime.now(UTC)
+            self._update(f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{self.token}> <{_WRITING_SINCE}> '
+                         f'"{now.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}')
+            rows = self.store._select(f"SELECT ?w ?since WHERE {{ GRAPH <{WRITERS_GRAPH}> "
+                                      f"{{ ?w <{_WRITING_SINCE}> ?since }} }}", union=False).json()
+            others: list[tuple[str, datetime]] = []
+            for b in rows["results"]["bindings"]:
+                who = b["w"]["value"]
+                if who == self.token:
+                    continue
+                try:
+                    since = datetime.fromisoformat(b["since"]["value"])
+                except ValueError:
+                    since = now  # not ours to judge: treated as live
+                if since.tzinfo is None:
+                    since = since.replace(tzinfo=UTC)
+                if (now - since).total_seconds() > self.lease_s:
+                    self._withdraw(who)  # its writer died holding the lock
+                else:
+                    others.append((who, since))
+            if not others:
+                return self
+            self._withdraw(self.token)
+            self.waits += 1
+            if time.monotonic() > deadline:
+                first = min(since for _, since in others)
+                raise LoadError(f"another newsgraph writer has been writing to the store server since "
+                                f"{first.isoformat()}; waited {self.wait_s:g} s (a writer that died holding "
+                                f"it is ignored after {self.lease_s:g} s)", source=self.store.base)
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, self.max_pause_s)
+
+    def __exit__(self, *exc: object) -> None:
+        self._withdraw(self.token)
+
+
 class RemoteStore:
     """A SPARQL 1.1 server: queries at ``<base>/query``, updates at ``<base>/update``.
 
@@ -543,28 +627,33 @@ class RemoteStore:
             self.ensure_vocabulary()
         written = 0
         for batch in _batches(graphs, batch_size):
-            refresh = ""
-            if self.summary:  # graphs not in the store yet contribute nothing as old versions
-                refresh = summary.batch_update(self, batch, [g.iri for g in batch])
-            if self.method == "gsp":
-                entity_quads = []
-                for g in batch:
-                    nt = ox.serialize([q.triple for q in g.graph_quads()], format=ox.RdfFormat.N_TRIPLES)
-                    self._request("PUT", self.gsp_url, params={"graph": g.iri}, data=nt,
-                                  headers={"Content-Type": "application/n-triples"})
-                    entity_quads += g.entity_quads
-                if entity_quads:
-                    nt = ox.serialize([q.triple for q in entity_quads], format=ox.RdfFormat.N_TRIPLES)
-                    self._request("POST", self.gsp_url, params={"graph": ENTITIES_GRAPH}, data=nt,
-                                  headers={"Content-Type": "application/n-triples"})
-            else:  # the articles and the summary rows they change: one request, one transaction
-                text = _insert_data(batch) + (" ;\n" + refresh if refresh else "")
-                self._request("POST", f"{self.base}/update", data=text.encode("utf-8"),
-                              headers={"Content-Type": "application/sparql-update"})
-            if refresh and self.method == "gsp":  # GSP has no transaction across requests
-                self.update(refresh)
+            # the summary is read, recomputed and written back: one writer of the server at a time
+            with WriterLock(self) if self.summary else contextlib.nullcontext():
+                self._publish_batch(batch)
             written += sum(len(g) for g in batch)
         return written
+
+    def _publish_batch(self, batch: Sequence[ArticleGraph]) -> None:
+        refresh = ""
+        if self.summary:  # graphs not in the store yet contribute nothing as old versions
+            refresh = summary.batch_update(self, batch, [g.iri for g in batch])
+        if self.method == "gsp":
+            entity_quads = []
+            for g in batch:
+                nt = ox.serialize([q.triple for q in g.graph_quads()], format=ox.RdfFormat.N_TRIPLES)
+                self._request("PUT", self.gsp_url, params={"graph": g.iri}, data=nt,
+                              headers={"Content-Type": "application/n-triples"})
+                entity_quads += g.entity_quads
+            if entity_quads:
+                nt = ox.serialize([q.triple for q in entity_quads], format=ox.RdfFormat.N_TRIPLES)
+                self._request("POST", self.gsp_url, params={"graph": ENTITIES_GRAPH}, data=nt,
+                              headers={"Content-Type": "application/n-triples"})
+            if refresh:  # GSP has no transaction across requests
+                self.update(refresh)
+        else:  # the articles and the summary rows they change: one request, one transaction
+            text = _insert_data(batch) + (" ;\n" + refresh if refresh else "")
+            self._request("POST", f"{self.base}/update", data=text.encode("utf-8"),
+                          headers={"Content-Type": "application/sparql-update"})
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update (one request). Maintenance only: articles go in with ``publish``."""
@@ -574,8 +663,10 @@ class RemoteStore:
                       headers={"Content-Type": "application/sparql-update"})
 
     def rebuild_summary(self) -> None:
-        """Recompute the summary graph from every article graph."""
-        summary.rebuild(self)
+        """Recompute the summary graph from every article graph (a batch written meanwhile by another
+        writer would be lost from it: writers take turns)."""
+        with WriterLock(self):
+            summary.rebuild(self)
 
     def ensure_vocabulary(self) -> None:
         """Load (or refresh) the ontology and crosswalk in the vocabulary graph."""

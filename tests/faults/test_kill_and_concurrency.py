@@ -79,7 +79,9 @@ def test_two_runs_at_once_embedded_store(prefect_api: str, sources: list[str], s
 
 def test_two_runs_at_once_store_server(prefect_api: str, sources: list[str], started: str,
                                        reference: tuple[list[str], Any], tmp_path: Path) -> None:
-    """Through a store server both runs write at once; each batch is one atomic SPARQL Update."""
+    """Through a store server both runs write at once; each batch is one atomic SPARQL Update, and
+    the runs take turns per batch (store.WriterLock), or the summary rows both change would keep only
+    one run's counts (this test caught that about one run in five)."""
     server = support.OxigraphServer(tmp_path / "server").start()
     try:
         env = support.run_env(tmp_path / "data", prefect_api, NEWSGRAPH_STORE=server.url)

@@ -9,14 +9,27 @@ keyed rows of articles not in the batch; and that re-loading leaves the quad cou
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
 import ngtest_rdf_articles as arts
 import pyoxigraph as ox
+import pytest
+import requests
 
-from newsgraph import NIL, Link, LinkCandidate, Settings
+from newsgraph import NIL, Article, Link, LinkCandidate, Settings, summary
+from newsgraph.errors import LoadError
 from newsgraph.rdf import ArticleGraph, article_graph
-from newsgraph.store import _PENDING, _SUMMARY, EmbeddedStore, open_store
+from newsgraph.store import (
+    _PENDING,
+    _SUMMARY,
+    WRITERS_GRAPH,
+    EmbeddedStore,
+    RemoteStore,
+    WriterLock,
+    open_store,
+)
 from newsgraph.summary import SUMMARY_GRAPH, check, stored_rows
 
 T0, T1 = "2026-11-26T23:00:00Z", "2026-11-27T01:00:00Z"
@@ -200,3 +213,76 @@ def test_cli_checks_and_rebuilds_the_summary(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["summary", "--check", "--data-dir", str(tmp_path)])
     assert r.exit_code == 0 and "0 stored but not rebuilt, 0 rebuilt but not stored" in r.output, r.output
+
+
+# ---- writers of one store server take turns -------------------------------------------------------
+def _second_meeting() -> ArticleGraph:
+    """Another article (its own graph) about a meeting of the same pair."""
+    a = arts.meeting_article()
+    a.headline = "Maduro and Amir-Abdollahian meet again"
+    a.id = Article.make_id(a.headline, a.body)
+    return graph(a)
+
+
+def _writers(server: str) -> list[str]:
+    rows = requests.post(server + "/query", data=f"SELECT ?w WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ ?w ?p ?o }} }}",
+                         headers={"Content-Type": "application/sparql-query",
+                                  "Accept": "application/sparql-results+json"}, timeout=10).json()
+    return [b["w"]["value"] for b in rows["results"]["bindings"]]
+
+
+@pytest.mark.server
+def test_two_writers_at_once_count_a_shared_meeting_twice(empty_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes load two articles about the same pair's meetings into one store server at once.
+    Each reads the pair's row, adds its meeting and writes the row back; here both are made to
+    have read before either writes (a barrier, given up after 3 s). Taking turns, the second
+    reads after the first has written: the pair has met twice, as a rebuild says. Without turns the
+    second write would overwrite the first: once (seen in tests/faults, two `newsgraph run`s)."""
+    read = summary.batch_update
+    both_read = threading.Barrier(2, timeout=3)
+
+    def read_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        update = read(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()  # the other writer has read too, or is waiting for its turn
+        return update
+
+    monkeypatch.setattr(summary, "batch_update", read_then_wait)
+    stores = [RemoteStore(empty_server), RemoteStore(empty_server)]
+    stores[0].ensure_vocabulary()
+    errors: list[BaseException] = []
+
+    def write(store: RemoteStore, g: ArticleGraph) -> None:
+        try:
+            store.publish([g])
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, g))
+               for s, g in zip(stores, [graph(arts.meeting_article()), _second_meeting()], strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert value(stores[0], "MeetingPairCount", "meetingCount") == ["2"]
+    assert_consistent(stores[0])
+    assert _writers(empty_server) == [], "a writer left its token behind"
+
+
+@pytest.mark.server
+def test_a_writer_waits_for_a_live_one_and_ignores_a_dead_one(empty_server: str) -> None:
+    """A token younger than the lease is a writer at work: the next one waits, and says so when it gives
+    up. One older than the lease is a writer that died holding the lock: it is removed, not waited for."""
+    store = RemoteStore(empty_server)
+    with WriterLock(store) as holder:
+        with pytest.raises(LoadError, match="another newsgraph writer has been writing"):
+            WriterLock(store, wait_s=0.5, max_pause_s=0.1).__enter__()
+        assert _writers(empty_server) == [holder.token], "the writer that gave up left its token"
+    dead = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    store.update(f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{dead}> ng:writingSince '
+                 f'"2026-01-01T00:00:00Z"^^xsd:dateTime }} }}')
+    with WriterLock(store, wait_s=5) as lock:
+        assert lock.waits == 0
+        assert _writers(empty_server) == [lock.token]
+    assert _writers(empty_server) == []
