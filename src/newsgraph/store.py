@@ -31,6 +31,7 @@ import io
 import json
 import random
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -509,6 +510,10 @@ class EmbeddedStore:
 #: whenever no batch is being written.
 WRITERS_GRAPH = "https://w3id.org/newsgraph/graph/writers"
 _WRITING_SINCE = "https://w3id.org/newsgraph/ontology#writingSince"
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+_PROCESS = f"urn:newsgraph:writer:{uuid.uuid4().hex}:"  # this process's tokens start so
+_ours: set[str] = set()  # this process's tokens in use (announcing or holding), under _ours_lock
+_ours_lock = threading.Lock()
 
 
 class WriterLock:
@@ -517,68 +522,114 @@ class WriterLock:
     ``publish`` reads the summary rows a batch changes, adds the batch's counts and writes them
     back. A SPARQL server offers no lock, and Oxigraph's isolation is repeatable read, so two
     writers doing that at once both read the old count and one's addition is lost (seen in
-    tests/faults/test_kill_and_concurrency.py: a meeting counted once, not twice). A writer
-    announces itself with a token in ``WRITERS_GRAPH``, then reads every token: alone, it holds
-    the lock; otherwise it withdraws its token and tries again after a random pause, growing to
-    ``max_pause_s``. Of two writers that announce at once, the one that reads second sees the
-    other's token, so two never hold the lock together (at worst both withdraw and retry). A token
-    older than ``lease_s`` is a writer that died holding the lock: it is ignored and removed.
+    tests/faults/test_kill_and_concurrency.py: a meeting counted once, not twice).
+
+    A writer announces itself with a token in ``WRITERS_GRAPH``, then reads every token: alone,
+    it holds the lock; otherwise it withdraws its token and tries again after a random pause,
+    growing to ``max_pause_s``. Of two writers that announce at once, the one that reads second
+    sees the other's token, so two never hold the lock together (at worst both withdraw and
+    retry). The holder re-stamps its token every ``lease_s / 3`` seconds; a token not re-stamped
+    for ``lease_s`` (the writers' clocks agreeing to a few seconds) is a writer that died holding
+    the lock, or whose server restarted under it: it is removed. A token of this process that no
+    lock of it is using is left from a write that failed: removed at once.
 
     Raises:
         LoadError: another writer still held the lock after ``wait_s`` seconds.
     """
 
-    def __init__(self, store: RemoteStore, *, lease_s: float = 600.0, wait_s: float = 900.0,
+    def __init__(self, store: RemoteStore, *, lease_s: float = 30.0, wait_s: float = 900.0,
                  max_pause_s: float = 2.0) -> None:
         self.store, self.lease_s, self.wait_s, self.max_pause_s = store, lease_s, wait_s, max_pause_s
-        self.token = f"urn:uuid:{uuid.uuid4()}"
+        self.token = _PROCESS + uuid.uuid4().hex
         self.waits = 0  # times this writer found another one writing
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     def _update(self, sparql: str) -> None:
         self.store._request("POST", f"{self.store.base}/update", data=sparql.encode("utf-8"),
                             headers={"Content-Type": "application/sparql-update"})
 
+    def _stamp(self) -> None:
+        """Put this writer's token in, or move its time to now."""
+        now = datetime.now(UTC).isoformat()
+        self._update(f"DELETE WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ <{self.token}> ?p ?o }} }} ;\n"
+                     f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{self.token}> <{_WRITING_SINCE}> '
+                     f'"{now}"^^<{_XSD_DATETIME}> }} }}')
+
     def _withdraw(self, token: str) -> None:
         self._update(f"DELETE WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ <{token}> ?p ?o }} }}")
+
+    def _others(self) -> list[tuple[str, datetime]]:
+        """The live tokens of other writers; dead ones and this process's leftovers are removed."""
+        rows = self.store._select(f"SELECT ?w ?since WHERE {{ GRAPH <{WRITERS_GRAPH}> "
+                                  f"{{ ?w <{_WRITING_SINCE}> ?since }} }}", union=False).json()
+        now = datetime.now(UTC)
+        live: list[tuple[str, datetime]] = []
+        for b in rows["results"]["bindings"]:
+            who = b["w"]["value"]
+            if who == self.token:
+                continue
+            try:
+                since = datetime.fromisoformat(b["since"]["value"])
+            except ValueError:
+                since = now  # not ours to judge: treated as live
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            with _ours_lock:
+                leftover = who.startswith(_PROCESS) and who not in _ours
+            if leftover or (now - since).total_seconds() > self.lease_s:
+                self._withdraw(who)
+            else:
+                live.append((who, since))
+        return live
 
     def __enter__(self) -> Self:
         deadline = time.monotonic() + self.wait_s
         pause = 0.05
-        while True:
-            now = datetime.now(UTC)
-            self._update(f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{self.token}> <{_WRITING_SINCE}> '
-                         f'"{now.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}')
-            rows = self.store._select(f"SELECT ?w ?since WHERE {{ GRAPH <{WRITERS_GRAPH}> "
-                                      f"{{ ?w <{_WRITING_SINCE}> ?since }} }}", union=False).json()
-            others: list[tuple[str, datetime]] = []
-            for b in rows["results"]["bindings"]:
-                who = b["w"]["value"]
-                if who == self.token:
-                    continue
-                try:
-                    since = datetime.fromisoformat(b["since"]["value"])
-                except ValueError:
-                    since = now  # not ours to judge: treated as live
-                if since.tzinfo is None:
-                    since = since.replace(tzinfo=UTC)
-                if (now - since).total_seconds() > self.lease_s:
-                    self._withdraw(who)  # its writer died holding the lock
-                else:
-                    others.append((who, since))
-            if not others:
-                return self
-            self._withdraw(self.token)
-            self.waits += 1
-            if time.monotonic() > deadline:
-                first = min(since for _, since in others)
-                raise LoadError(f"another newsgraph writer has been writing to the store server since "
-                                f"{first.isoformat()}; waited {self.wait_s:g} s (a writer that died holding "
-                                f"it is ignored after {self.lease_s:g} s)", source=self.store.base)
-            time.sleep(random.uniform(pause / 2, pause))
-            pause = min(pause * 2, self.max_pause_s)
+        with _ours_lock:
+            _ours.add(self.token)
+        try:
+            while True:
+                self._stamp()
+                others = self._others()
+                if not others:
+                    break
+                self._withdraw(self.token)
+                self.waits += 1
+                if time.monotonic() > deadline:
+                    first = min(since for _, since in others)
+                    raise LoadError(f"another newsgraph writer has been writing to the store server since "
+                                    f"{first.isoformat()}; waited {self.wait_s:g} s (a writer that stops "
+                                    f"renewing its turn is passed over after {self.lease_s:g} s)",
+                                    source=self.store.base)
+                time.sleep(random.uniform(pause / 2, pause))
+                pause = min(pause * 2, self.max_pause_s)
+        except BaseException:
+            with _ours_lock:
+                _ours.discard(self.token)
+            raise
+        self._renewer = threading.Thread(target=self._renew, name="newsgraph-writer-lease", daemon=True)
+        self._renewer.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                self._stamp()
+            except LoadError:
+                pass  # the server is away: the write fails too, and says so
 
     def __exit__(self, *exc: object) -> None:
-        self._withdraw(self.token)
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        try:
+            self._withdraw(self.token)
+        except LoadError:
+            pass  # the server is away: the token stays until its lease ends (this process removes it at once)
+        finally:
+            with _ours_lock:
+                _ours.discard(self.token)
 
 
 class RemoteStore:

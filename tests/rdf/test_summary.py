@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import ngtest_rdf_articles as arts
@@ -271,17 +273,26 @@ def test_two_writers_at_once_count_a_shared_meeting_twice(empty_server: str, mon
 
 
 @pytest.mark.server
-def test_a_writer_waits_for_a_live_one_and_ignores_a_dead_one(empty_server: str) -> None:
-    """A token younger than the lease is a writer at work: the next one waits, and says so when it gives
-    up. One older than the lease is a writer that died holding the lock: it is removed, not waited for."""
+def test_a_writer_waits_for_a_live_one_and_passes_over_a_dead_one(empty_server: str) -> None:
+    """A token renewed within the lease is a writer at work: the next one waits, and says so when it
+    gives up, even after the holder has held its turn for longer than one lease. A token older than
+    the lease (a writer that died, or whose server restarted under it) is removed, not waited for;
+    so is a token this process left behind when a write failed."""
+    import newsgraph.store as store_module
+
     store = RemoteStore(empty_server)
-    with WriterLock(store) as holder:
+    with WriterLock(store, lease_s=1.0) as holder:
+        time.sleep(2.5)  # more than two leases: the holder's renewals keep its turn
         with pytest.raises(LoadError, match="another newsgraph writer has been writing"):
-            WriterLock(store, wait_s=0.5, max_pause_s=0.1).__enter__()
+            WriterLock(store, lease_s=1.0, wait_s=1.0, max_pause_s=0.1).__enter__()
         assert _writers(empty_server) == [holder.token], "the writer that gave up left its token"
+    assert _writers(empty_server) == []
+
     dead = "urn:uuid:00000000-0000-4000-8000-000000000000"
-    store.update(f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{dead}> ng:writingSince '
-                 f'"2026-01-01T00:00:00Z"^^xsd:dateTime }} }}')
+    leftover = store_module._PROCESS + "0" * 32  # a write of this process failed with its server away
+    now = datetime.now(UTC).isoformat()
+    store.update(f'INSERT DATA {{ GRAPH <{WRITERS_GRAPH}> {{ <{dead}> ng:writingSince "2026-01-01T00:00:00Z"^^xsd:dateTime . '
+                 f'<{leftover}> ng:writingSince "{now}"^^xsd:dateTime }} }}')
     with WriterLock(store, wait_s=5) as lock:
         assert lock.waits == 0
         assert _writers(empty_server) == [lock.token]
