@@ -544,9 +544,10 @@ class WriterLock:
         self.waits = 0  # times this writer found another one writing
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        self._http: Any = None  # the renewing thread's own session
 
     def _update(self, sparql: str) -> None:
-        self.store._request("POST", f"{self.store.base}/update", data=sparql.encode("utf-8"),
+        self.store._request("POST", f"{self.store.base}/update", data=sparql.encode("utf-8"), http=self._http,
                             headers={"Content-Type": "application/sparql-update"})
 
     def _stamp(self) -> None:
@@ -613,11 +614,15 @@ class WriterLock:
         return self
 
     def _renew(self) -> None:
-        while not self._stop.wait(self.lease_s / 3):
-            try:
-                self._stamp()
-            except LoadError:
-                pass  # the server is away: the write fails too, and says so
+        import requests
+
+        with requests.Session() as self._http:
+            while not self._stop.wait(self.lease_s / 3):
+                try:
+                    self._stamp()
+                except LoadError:
+                    pass  # the server is away: the write fails too, and says so
+        self._http = None
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -657,11 +662,12 @@ class RemoteStore:
         self._http = session or requests.Session()
         self._vocabulary_checked = False
 
-    def _request(self, method: str, url: str, **kw: Any) -> Any:
+    def _request(self, method: str, url: str, *, http: Any = None, **kw: Any) -> Any:
+        """``http``: a session of the caller's own (requests' sessions are not shared across threads)."""
         import requests
 
         try:
-            resp = self._http.request(method, url, timeout=self.timeout, **kw)
+            resp = (http or self._http).request(method, url, timeout=self.timeout, **kw)
         except requests.RequestException as exc:
             raise LoadError(f"the SPARQL server did not answer: {exc}", source=url) from exc
         if resp.status_code >= 400:
