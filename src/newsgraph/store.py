@@ -598,9 +598,9 @@ class WriterLock:
                 self._withdraw(self.token)
                 self.waits += 1
                 if time.monotonic() > deadline:
-                    first = min(since for _, since in others)
-                    raise LoadError(f"another newsgraph writer has been writing to the store server since "
-                                    f"{first.isoformat()}; waited {self.wait_s:g} s (a writer that stops "
+                    last = max(since for _, since in others)
+                    raise LoadError(f"another newsgraph writer still holds its turn on the store server (renewed "
+                                    f"{last.isoformat()}); waited {self.wait_s:g} s (a writer that stops "
                                     f"renewing its turn is passed over after {self.lease_s:g} s)",
                                     source=self.store.base)
                 time.sleep(random.uniform(pause / 2, pause))

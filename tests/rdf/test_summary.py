@@ -283,7 +283,7 @@ def test_a_writer_waits_for_a_live_one_and_passes_over_a_dead_one(empty_server: 
     store = RemoteStore(empty_server)
     with WriterLock(store, lease_s=1.0) as holder:
         time.sleep(2.5)  # more than two leases: the holder's renewals keep its turn
-        with pytest.raises(LoadError, match="another newsgraph writer has been writing"):
+        with pytest.raises(LoadError, match="another newsgraph writer still holds its turn"):
             WriterLock(store, lease_s=1.0, wait_s=1.0, max_pause_s=0.1).__enter__()
         assert _writers(empty_server) == [holder.token], "the writer that gave up left its token"
     assert _writers(empty_server) == []
