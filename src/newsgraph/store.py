@@ -509,8 +509,8 @@ class EmbeddedStore:
 #: The named graph where writers of a store server announce themselves (``WriterLock``); empty
 #: whenever no batch is being written.
 WRITERS_GRAPH = "https://w3id.org/newsgraph/graph/writers"
-_WRITING_SINCE = "https://w3id.org/newsgraph/ontology#writingSince"
-_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+_WRITING_SINCE = NG + "writingSince"
+_XSD_DATETIME = summary.XSD_DATETIME.value
 _PROCESS = f"urn:newsgraph:writer:{uuid.uuid4().hex}:"  # this process's tokens start so
 _ours: set[str] = set()  # this process's tokens in use (announcing or holding), under _ours_lock
 _ours_lock = threading.Lock()

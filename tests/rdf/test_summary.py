@@ -18,7 +18,6 @@ from pathlib import Path
 import ngtest_rdf_articles as arts
 import pyoxigraph as ox
 import pytest
-import requests
 
 from newsgraph import NIL, Article, Link, LinkCandidate, Settings, summary
 from newsgraph.errors import LoadError
@@ -226,11 +225,8 @@ def _second_meeting() -> ArticleGraph:
     return graph(a)
 
 
-def _writers(server: str) -> list[str]:
-    rows = requests.post(server + "/query", data=f"SELECT ?w WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ ?w ?p ?o }} }}",
-                         headers={"Content-Type": "application/sparql-query",
-                                  "Accept": "application/sparql-results+json"}, timeout=10).json()
-    return [b["w"]["value"] for b in rows["results"]["bindings"]]
+def _writers(server: str) -> list[str | None]:
+    return RemoteStore(server).query(f"SELECT ?w WHERE {{ GRAPH <{WRITERS_GRAPH}> {{ ?w ?p ?o }} }}").values("w")
 
 
 @pytest.mark.server
