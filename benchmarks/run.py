@@ -41,6 +41,7 @@ import json
 import os
 import pickle
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -73,6 +74,13 @@ DEFAULT_STAGES = [s for s in STAGES if s != "e2e-capped"]
 NEEDS = {"spacy": ["parse"], "extract": ["parse"], "link-cold": ["extract"], "link-warm": ["link-cold"],
          "map": ["link-cold"], "load": ["map"], "bulk": ["map"], "query": ["load"], "e2e": ["link-cold"],
          "e2e-capped": ["link-cold"], "e2e-dask": ["link-cold"]}
+#: Stages measured, with ``--jobs 2``, at the largest size in parts side by side, each part its own
+#: process on a contiguous share of the input's batches (input file, output file): the two longest
+#: measurements besides the flow and the floor, one core each, instead of one core while the other
+#: waits for them. The parts' output is joined, in order, into the file the next stage reads, and
+#: their figures into one row (``join_parts``).
+SPLIT = {"extract": ("parsed.pkl", "extracted.pkl"), "map": ("linked.pkl", "graphs.pkl")}
+SPLIT_PARTS = 2
 STAGE_LABEL = {"parse": "fetch+parse", "spacy": "spaCy nlp.pipe (floor)", "extract": "extract",
                "link-cold": "link, cold cache", "link-warm": "link, warm cache", "map": "map + SHACL",
                "load": "load", "bulk": "bulk_load (floor)", "query": "query (cookbook)",
@@ -90,6 +98,72 @@ RSS_FLAT = 1.25  # peak RSS at the largest size / at the smallest, for "memory s
 # =============================================================================================
 # child side: one measurement, in its own process
 # =============================================================================================
+def part_stage(stage: str, i: int, k: int) -> str:
+    """The name of part ``i`` of ``k`` of a stage's measurement: ``extract-part1of2``."""
+    return f"{stage}-part{i}of{k}"
+
+
+def split_stage(stage: str) -> tuple[str, tuple[int, int] | None]:
+    """``extract-part1of2`` -> ``("extract", (1, 2))``; a whole stage -> ``(stage, None)``."""
+    m = re.fullmatch(r"(.+)-part(\d+)of(\d+)", stage)
+    return (m[1], (int(m[2]), int(m[3]))) if m else (stage, None)
+
+
+def base_stage(stage: str) -> str:
+    return split_stage(stage)[0]
+
+
+def stage_label(stage: str) -> str:
+    base, part = split_stage(stage)
+    return STAGE_LABEL[base] + (f" ({part[0]}/{part[1]})" if part else "")
+
+
+def part_path(path: Path, part: tuple[int, int] | None) -> Path:
+    """Where a part writes what the whole stage writes to ``path``."""
+    return path if part is None else path.with_name(f"{path.stem}.part{part[0]}of{part[1]}{path.suffix}")
+
+
+def _read_part(path: Path, part: tuple[int, int] | None) -> Iterator[list[Any]]:
+    """The batches of ``path`` that belong to ``part``: the i-th of k contiguous shares, so the parts'
+    outputs joined in order are the whole stage's output, batch for batch."""
+    if part is None:
+        yield from _read_stream(path)
+        return
+    i, k = part
+    total = sum(1 for _ in _read_stream(path))
+    lo, hi = (i - 1) * total // k, i * total // k
+    for index, chunk in enumerate(_read_stream(path)):
+        if index >= hi:
+            return
+        if index >= lo:
+            yield chunk
+
+
+def split_jobs(jobs: list[tuple[str, int]], largest: int, parts: int = SPLIT_PARTS) -> list[tuple[str, int]]:
+    """The ``SPLIT`` stages at the largest size as ``parts`` jobs each, in the plan's place."""
+    out: list[tuple[str, int]] = []
+    for stage, n in jobs:
+        if stage in SPLIT and n == largest:
+            out += [(part_stage(stage, i, parts), n) for i in range(1, parts + 1)]
+        else:
+            out.append((stage, n))
+    return out
+
+
+def join_part_files(work: Path, stage: str, k: int) -> Path:
+    """Concatenate the parts' output streams, in order, into the file the next stage reads."""
+    dest = work / SPLIT[stage][1]
+    tmp = dest.with_name(dest.name + ".joining")
+    with tmp.open("wb") as out:
+        for i in range(1, k + 1):
+            with part_path(dest, (i, k)).open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+    tmp.replace(dest)
+    for i in range(1, k + 1):
+        part_path(dest, (i, k)).unlink()
+    return dest
+
+
 def _dump_stream(path: Path, items: list[Any], mode: str = "ab") -> None:
     with path.open(mode) as fh:
         pickle.dump(items, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -222,6 +296,11 @@ def _settings(data_dir: Path, *, linking: bool) -> Any:
     return load_settings(data_dir=str(data_dir), linking=linking)
 
 
+def _part(opts: dict[str, Any]) -> tuple[int, int] | None:
+    part = opts.get("part")
+    return (int(part[0]), int(part[1])) if part else None
+
+
 def child_parse(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
     from newsgraph.pipeline import fetch_pages, parse_pages
 
@@ -271,10 +350,11 @@ def child_extract(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, A
     setup = Timer()
     with setup:
         get_extractor(settings.spacy_model)
-    out = work / "extracted.pkl"
-    out.unlink(missing_ok=True)
+    part = _part(opts)
+    out = part_path(work / "extracted.pkl", part)
+    out.write_bytes(b"")  # there even when a part's share is empty
     t, n, ents, events = Timer(), 0, 0, 0
-    for chunk in _read_stream(work / "parsed.pkl"):
+    for chunk in _read_part(work / "parsed.pkl", part):
         with t:
             chunk = extract_articles(settings, chunk)
         n += len(chunk)
@@ -322,11 +402,12 @@ def child_map(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
     from newsgraph.pipeline import map_articles
 
     settings = _settings(work / "map-data", linking=False)
-    out = work / "graphs.pkl"
-    out.unlink(missing_ok=True)
+    part = _part(opts)
+    out = part_path(work / "graphs.pkl", part)
+    out.write_bytes(b"")  # there even when a part's share is empty
     stamp = "2025-01-01T00:00:00Z"
     t, n, graphs, quads, aside = Timer(), 0, 0, 0, 0
-    for chunk in _read_stream(work / "linked.pkl"):
+    for chunk in _read_part(work / "linked.pkl", part):
         with t:
             result = map_articles(settings, chunk, extracted_at=stamp)
         n += len(chunk)
@@ -455,7 +536,10 @@ CHILDREN = {"parse": child_parse, "spacy": child_spacy, "extract": child_extract
 def child_main(stage: str, work: Path, corpus: Path, opts: dict[str, Any]) -> None:
     import resource
 
-    fn = CHILDREN[stage]
+    base, part = split_stage(stage)
+    fn = CHILDREN[base]
+    if part:
+        opts = {**opts, "part": list(part)}
     profile_to = opts.get("profile_to")
     if profile_to:
         import cProfile
@@ -507,6 +591,44 @@ class Measurement:
         if self.error or not cpu or self.stage == "query" or not self.articles:
             return None
         return self.articles / cpu
+
+
+def join_parts(ms: list[Measurement]) -> list[Measurement]:
+    """One row for a stage measured in parts (``SPLIT``), in the place of its first part: articles,
+    seconds, wall and CPU time added up, so its rate is one process's, as if it had run whole (the
+    figure the floor is compared with); peak RSS the largest part's. Each part's own figures, and who
+    ran beside it, stay in ``detail["parts"]``."""
+    groups: dict[tuple[str, int], list[Measurement]] = {}
+    for m in ms:
+        base, part = split_stage(m.stage)
+        if part:
+            groups.setdefault((base, m.size), []).append(m)
+    out: list[Measurement] = []
+    for m in ms:
+        base, part = split_stage(m.stage)
+        if not part:
+            out.append(m)
+            continue
+        parts = groups.pop((base, m.size), None)
+        if parts is None:  # joined at its first part
+            continue
+        parts.sort(key=lambda x: split_stage(x.stage)[1] or (0, 0))
+        failed = next((x for x in parts if x.error), None)
+        counts: dict[str, Any] = {}
+        for key in parts[0].detail:
+            values = [x.detail.get(key) for x in parts]
+            if key not in ("jobs", "nice") and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                counts[key] = sum(values)
+        each = [{"part": "{}/{}".format(*(split_stage(x.stage)[1] or (0, 0))), "articles": x.articles,
+                 "seconds": x.seconds, "wall_s": x.wall_s, "cpu_s": x.cpu_s, "rss_mb": x.rss_mb, **x.detail}
+                for x in parts]
+        articles = None if any(x.articles is None for x in parts) else sum(x.articles or 0 for x in parts)
+        out.append(Measurement(
+            base, m.size, articles, sum(x.seconds for x in parts), sum(x.wall_s for x in parts),
+            max(x.rss_mb for x in parts), max(x.rss_tree_mb for x in parts), sum(x.cpu_s for x in parts),
+            parts[0].load_before, {**counts, "jobs": parts[0].detail.get("jobs"), "parts": each},
+            error="part {}/{}: {}".format(*(split_stage(failed.stage)[1] or (0, 0)), failed.error) if failed else None))
+    return out
 
 
 def ensure_corpus(size: int, seed: int, root: Path) -> tuple[Path, float]:
@@ -781,6 +903,8 @@ class schedule:
     CPU an article by up to 20% (2026-11-28: 16.0 art/CPU-s beside the 10k extraction, 19.8 alone,
     the floor unchanged), so a ratio of a disturbed flow to a quiet floor measured the schedule.
     While one of them waits for the machine to empty, nothing new starts beside the chain's end.
+    A stage measured in parts (``SPLIT``) is one job a part: the parts run side by side when both
+    cores are free, and what needs the stage waits for all of them.
     Every figure is the measured child's own (the JSON records who ran beside whom)."""
 
     FIRST = ("parse", "extract", "link-cold")
@@ -791,13 +915,15 @@ class schedule:
                  measure: Any, *, deps: bool = True) -> None:
         self.slots = max(1, slots)
         self.measure = measure
-        planned = set(jobs)
-        self.needs = {j: [(d, j[1]) for d in NEEDS.get(j[0], []) if (d, j[1]) in planned] if deps else []
+        # a stage measured in parts needs every part of what it needs
+        self.needs = {j: [p for d in NEEDS.get(base_stage(j[0]), []) for p in jobs
+                          if p[1] == j[1] and base_stage(p[0]) == d] if deps else []
                       for j in jobs}
         if self.slots > 1:
             order = {j: i for i, j in enumerate(jobs)}
-            jobs = sorted(jobs, key=lambda j: (0 if j[0] in self.FIRST else 1 if j[0].startswith("e2e") else 2,
-                                               order[j] if j[0] not in self.FIRST else (j[1], order[j])))
+            first = {j: base_stage(j[0]) in self.FIRST for j in jobs}
+            jobs = sorted(jobs, key=lambda j: (0 if first[j] else 1 if j[0].startswith("e2e") else 2,
+                                               order[j] if not first[j] else (j[1], order[j])))
         self.largest = max((n for _, n in jobs), default=0)
         self.remaining = list(jobs)
         self.running: set[tuple[str, int]] = set()
@@ -807,7 +933,7 @@ class schedule:
 
     def critical(self, stage: str, n: int) -> bool:
         """On the chain to the largest size's flow (the suite's critical path)?"""
-        return n == self.largest and (stage in self.FIRST or stage == "e2e")
+        return n == self.largest and (base_stage(stage) in self.FIRST or stage == "e2e")
 
     def _needs_met(self, job: tuple[str, int]) -> bool:
         return all(d in self.done for d in self.needs[job])
@@ -1136,6 +1262,9 @@ def main(argv: list[str] | None = None) -> int:
         envs[n] = env
     jobs = [(stage, n) for n in sizes for stage in stages
             if not (stage == "e2e-dask" and args.dask_max and n > args.dask_max)]
+    if args.jobs > 1:  # the longest measurements at the largest size: in parts, one core each
+        jobs = split_jobs(jobs, sizes[-1])
+    parts_done: dict[tuple[str, int], set[int]] = {}
     servers: dict[int, PrefectServer] = {}
     lock = threading.Lock()
 
@@ -1150,7 +1279,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  [{n:,}] Prefect server: {prefect.api or prefect.why_not}", flush=True)
         opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample,
                                 "e2e_batch": args.e2e_batch}
-        if stage in args.profile:
+        if base_stage(stage) in args.profile:
             opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
         stage_env = dict(envs[n])
         if stage.startswith("e2e"):
@@ -1171,6 +1300,14 @@ def main(argv: list[str] | None = None) -> int:
         # the floor and the flows run alone (schedule.ALONE), at normal priority
         nice = 0 if args.jobs < 2 or stage in schedule.ALONE or pending.critical(stage, n) else 5
         m = run_child(stage, n, work, corpus, opts, stage_env, limit, args.rss_limit_mb, nice=nice)
+        base, part = split_stage(stage)
+        if part and not m.error:
+            with lock:
+                done = parts_done.setdefault((base, n), set())
+                done.add(part[0])
+                last = len(done) == part[1]
+            if last:  # the stage's output, whole, for the stages that need it (before they may start)
+                join_part_files(work, base, part[1])
         m.detail["jobs"] = args.jobs
         m.detail["nice"] = nice
         m.detail["beside"] = beside  # measurements running at the same time when this one started
@@ -1185,7 +1322,7 @@ def main(argv: list[str] | None = None) -> int:
             f"RSS {m.rss_mb:,.0f} MB, CPU {m.cpu_s:.0f} s"
         with lock:
             measurements.append(m)
-            print(f"  [{n:,}] {STAGE_LABEL[stage]:<26} {state}  (load before {m.load_before:.2f}"
+            print(f"  [{n:,}] {stage_label(stage):<26} {state}  (load before {m.load_before:.2f}"
                   + (f"; beside {', '.join(beside)}" if beside else "") + ")", flush=True)
             (out / "partial.json").write_text(json.dumps(
                 {"stamp": stamp, "measurements": [{**x.__dict__, "rate": x.rate} for x in measurements]},
@@ -1203,6 +1340,8 @@ def main(argv: list[str] | None = None) -> int:
             prefect.stop()
 
     suite_s = time.perf_counter() - started
+    split = sorted({split_stage(m.stage)[0] for m in measurements if split_stage(m.stage)[1]})
+    measurements = join_parts(measurements)
     run_all = set(DEFAULT_STAGES) <= set(stages)
     checks = targets(measurements, sizes, suite_s, run_all)
     text = table(measurements, sizes)
@@ -1212,6 +1351,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs > 1:
         lines.append(f"\n{args.jobs} measurements at a time (--jobs {args.jobs}): the art/CPU-s columns are the "
                      "measure; art/s and seconds are wall clock beside another measurement")
+    if split:
+        lines.append(f"{' and '.join(split)} at {sizes[-1]:,}: measured in {SPLIT_PARTS} parts side by side (a "
+                     "process each, contiguous shares of the input); their seconds and CPU added up, so the "
+                     "rates are one process's")
     lines.append(f"\nlinking {link_note}; suite wall time {suite_s / 60:.1f} min; load average at the end "
                  f"{[round(x, 2) for x in os.getloadavg()]}")
     report = "\n".join(lines)

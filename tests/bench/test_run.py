@@ -99,8 +99,10 @@ def test_py_spy_summary(run: ModuleType, tmp_path: Path) -> None:
     assert "40 samples" in text and " 75.0%  extract (pipeline.py)" in text
 
 
-def _record(run: ModuleType, jobs: list[tuple[str, int]], slots: int) -> tuple[list[str], list[tuple[str, str]]]:
-    """Run a schedule whose measurements only log their start and end."""
+def _record(run: ModuleType, jobs: list[tuple[str, int]], slots: int,
+            seconds: dict[str, float] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Run a schedule whose measurements only log their start and end (and last 0.01 s, or
+    ``seconds[stage]``)."""
     import threading
 
     log: list[tuple[str, str]] = []
@@ -110,7 +112,7 @@ def _record(run: ModuleType, jobs: list[tuple[str, int]], slots: int) -> tuple[l
     def measure(stage: str, n: int, beside: list[str]) -> None:
         with lock:
             log.append(("start", f"{stage} {n}"))
-        gate.wait(0.01)  # long enough for the other slot to start something
+        gate.wait((seconds or {}).get(stage, 0.01))  # long enough for the other slot to start something
         with lock:
             log.append(("end", f"{stage} {n}"))
 
@@ -215,3 +217,76 @@ def test_stopping_the_suite_ends_a_child_that_ignores_sigterm(run: ModuleType, t
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_split_stage_runs_its_parts_side_by_side_and_what_needs_it_waits_for_all(run: ModuleType) -> None:
+    """With two at a time, the largest size's extraction and mapping go in two parts, one a core:
+    the parts run beside each other, and linking (or loading) starts only when both have ended."""
+    jobs = [(s, n) for n in (1000, 10000) for s in run.DEFAULT_STAGES if not (s == "e2e-dask" and n > 1000)]
+    jobs = run.split_jobs(jobs, 10000)
+    assert ("extract 1000" in {f"{s} {n}" for s, n in jobs}
+            and {"extract-part1of2", "extract-part2of2", "map-part1of2", "map-part2of2"}
+            <= {s for s, n in jobs if n == 10000} and ("extract", 10000) not in jobs)
+    # as long, relatively, as they are: the 10k extraction ten times the 1k one, the rest short
+    started, log = _record(run, jobs, 2, {"extract": 0.1, "extract-part1of2": 0.5, "extract-part2of2": 0.5})
+    assert sorted(started) == sorted(f"{s} {n}" for s, n in jobs)
+    ended: set[str] = set()
+    running: set[str] = set()
+    side_by_side = False
+    for what, name in log:
+        stage, n = name.split()
+        if what == "start":
+            for need in run.NEEDS.get(run.base_stage(stage), []):
+                needed = [f"{s} {k}" for s, k in jobs if k == int(n) and run.base_stage(s) == need]
+                assert needed and all(x in ended for x in needed), f"{name} started before {needed} ended"
+            side_by_side = side_by_side or ({"extract-part1of2 10000", "extract-part2of2 10000"}
+                                            <= running | {name})
+            running.add(name)
+        else:
+            running.discard(name)
+            ended.add(name)
+    assert side_by_side
+    plan = run.schedule(jobs, 2, lambda *a: None)
+    assert plan.critical("extract-part2of2", 10000) and not plan.critical("map-part1of2", 10000)
+
+
+@pytest.mark.parametrize("batches", [0, 1, 2, 5])
+def test_the_parts_read_contiguous_shares_whose_joined_output_is_the_whole(run: ModuleType, tmp_path: Path,
+                                                                           batches: int) -> None:
+    whole = [[f"article {b}.{i}" for i in range(3)] for b in range(batches)]
+    (tmp_path / "linked.pkl").write_bytes(b"")
+    for chunk in whole:
+        run._dump_stream(tmp_path / "linked.pkl", chunk)
+    shares = []
+    for i in (1, 2):  # what child_map does with opts["part"] = [i, 2]
+        out = run.part_path(tmp_path / "graphs.pkl", (i, 2))
+        out.write_bytes(b"")
+        share = list(run._read_part(tmp_path / "linked.pkl", (i, 2)))
+        for chunk in share:
+            run._dump_stream(out, [x.upper() for x in chunk])
+        shares.append(share)
+    assert shares[0] + shares[1] == whole and abs(len(shares[0]) - len(shares[1])) <= 1
+    joined = run.join_part_files(tmp_path, "map", 2)
+    assert joined == tmp_path / "graphs.pkl"
+    assert list(run._read_stream(joined)) == [[x.upper() for x in chunk] for chunk in whole]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graphs.pkl", "linked.pkl"]
+
+
+def test_a_stage_measured_in_parts_is_one_row_with_one_processs_rate(run: ModuleType) -> None:
+    def part(i: int, seconds: float, cpu: float, rss: float, error: str | None = None) -> object:
+        return run.Measurement(stage=f"extract-part{i}of2", size=10000, articles=5000, seconds=seconds,
+                               wall_s=seconds + 3, rss_mb=rss, rss_tree_mb=rss, cpu_s=cpu, load_before=1.0,
+                               detail={"entities": 40000 + i, "setup_s": 2.5, "jobs": 2, "nice": 0,
+                                       "beside": [f"extract-part{3 - i}of2 10,000"]}, error=error)
+
+    floor = _m(run, "spacy", 10000, 300.0)
+    rows = run.join_parts([part(2, 180.0, 185.0, 320.0), floor, part(1, 170.0, 172.0, 310.0)])
+    assert [r.stage for r in rows] == ["extract", "spacy"]
+    row = rows[0]
+    assert (row.articles, row.seconds, row.cpu_s, row.wall_s, row.rss_mb) == (10000, 350.0, 357.0, 356.0, 320.0)
+    assert row.rate == pytest.approx(10000 / 350) and row.rate_cpu == pytest.approx(10000 / 357)
+    assert row.detail["entities"] == 80003 and row.error is None
+    assert [p["part"] for p in row.detail["parts"]] == ["1/2", "2/2"]
+    assert row.detail["parts"][0]["beside"] == ["extract-part2of2 10,000"]
+    failed = run.join_parts([part(1, 170.0, 172.0, 310.0), part(2, 0.0, 5.0, 0.0, error="exit 1")])
+    assert len(failed) == 1 and failed[0].error == "part 2/2: exit 1" and failed[0].rate is None
