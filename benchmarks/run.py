@@ -1136,7 +1136,7 @@ def rerender(files: list[Path], out: Path) -> int:
             raw = {k: v for k, v in raw.items() if k not in ("rate", "rate_cpu")}
             m = Measurement(**raw)
             merged[(m.stage, m.size)] = m
-    ms = list(merged.values())
+    ms = join_parts(list(merged.values()))  # a suite's partial.json holds a split stage's parts
     sizes = sorted({m.size for m in ms})
     checks = targets(ms, sizes, 0.0, False)
     lines = [table(ms, sizes), ""]

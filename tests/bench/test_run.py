@@ -290,3 +290,22 @@ def test_a_stage_measured_in_parts_is_one_row_with_one_processs_rate(run: Module
     assert row.detail["parts"][0]["beside"] == ["extract-part2of2 10,000"]
     failed = run.join_parts([part(1, 170.0, 172.0, 310.0), part(2, 0.0, 5.0, 0.0, error="exit 1")])
     assert len(failed) == 1 and failed[0].error == "part 2/2: exit 1" and failed[0].rate is None
+
+
+def test_re_rendering_a_suites_partial_results_joins_a_split_stages_parts(run: ModuleType, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--report`` on the ``partial.json`` a suite writes as it goes (the parts, one row each) gives
+    the table the suite prints: one row for the stage."""
+    import json
+
+    parts = [run.Measurement(stage=f"extract-part{i}of2", size=10000, articles=5000, seconds=160.0 + i,
+                             wall_s=165.0, rss_mb=315.0, rss_tree_mb=315.0, cpu_s=161.0 + i, load_before=1.0,
+                             detail={"entities": 40000}) for i in (1, 2)]
+    floor = _m(run, "spacy", 10000, 320.0)
+    doc = {"measurements": [{**m.__dict__, "rate": m.rate} for m in (*parts, floor)]}
+    (tmp_path / "partial.json").write_text(json.dumps(doc))
+    assert run.rerender([tmp_path / "partial.json"], tmp_path / "out") == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| extract")]
+    assert len(rows) == 1
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[1] == f"{10000 / 323:,.1f}" and cells[3] == "323.0"  # one process's rate; seconds added up
