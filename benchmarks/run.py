@@ -351,10 +351,11 @@ def child_extract(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, A
     with setup:
         get_extractor(settings.spacy_model)
     part = _part(opts)
-    out = part_path(work / "extracted.pkl", part)
+    src, dest = SPLIT["extract"]
+    out = part_path(work / dest, part)
     out.write_bytes(b"")  # there even when a part's share is empty
     t, n, ents, events = Timer(), 0, 0, 0
-    for chunk in _read_part(work / "parsed.pkl", part):
+    for chunk in _read_part(work / src, part):
         with t:
             chunk = extract_articles(settings, chunk)
         n += len(chunk)
@@ -403,11 +404,12 @@ def child_map(work: Path, corpus: Path, opts: dict[str, Any]) -> dict[str, Any]:
 
     settings = _settings(work / "map-data", linking=False)
     part = _part(opts)
-    out = part_path(work / "graphs.pkl", part)
+    src, dest = SPLIT["map"]
+    out = part_path(work / dest, part)
     out.write_bytes(b"")  # there even when a part's share is empty
     stamp = "2025-01-01T00:00:00Z"
     t, n, graphs, quads, aside = Timer(), 0, 0, 0, 0
-    for chunk in _read_part(work / "linked.pkl", part):
+    for chunk in _read_part(work / src, part):
         with t:
             result = map_articles(settings, chunk, extracted_at=stamp)
         n += len(chunk)
