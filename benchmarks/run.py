@@ -1133,7 +1133,8 @@ def rerender(files: list[Path], out: Path) -> int:
     for f in files:
         doc = json.loads(f.read_text())
         notes.append(f"{f.name}: load {doc.get('machine', {}).get('load_avg')} -> "
-                     f"{doc.get('machine', {}).get('load_avg_end')}, linking {doc.get('linking')}")
+                     f"{doc.get('machine', {}).get('load_avg_end')}, linking {doc.get('linking')}; "
+                     f"{machine_speed(doc.get('machine', {}))}")
         for raw in doc["measurements"]:
             raw = {k: v for k, v in raw.items() if k not in ("rate", "rate_cpu")}
             m = Measurement(**raw)
@@ -1157,9 +1158,54 @@ def rerender(files: list[Path], out: Path) -> int:
     return 0
 
 
+def cpu_model(cpuinfo: str) -> dict[str, Any]:
+    """The processor's name and clock as ``/proc/cpuinfo`` gives them (its first processor)."""
+    out: dict[str, Any] = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "model name" and "cpu_model" not in out:
+            out["cpu_model"] = value
+        elif key == "cpu MHz" and "cpu_mhz" not in out:
+            with contextlib.suppress(ValueError):
+                out["cpu_mhz"] = round(float(value))
+    return out
+
+
+def _calibration_work() -> int:
+    return sum(i * i for i in range(2_000_000))
+
+
+def calibrate(rounds: int = 3, clock: Any = time.process_time, work: Any = _calibration_work) -> float:
+    """CPU seconds of a fixed pure-Python loop, the best of ``rounds``: the machine's speed, in one figure.
+
+    The targets' ratios compare figures of one run; the absolute ones (the suite in 20 minutes, 100k in
+    2 hours) and comparisons across runs depend on the machine, whose speed has been seen to differ
+    2.4x between sessions (benchmarks/README.md). Lower is faster; CPU time, so a busy neighbour
+    changes it less than the wall clock, and the best round, so a preempted one does not count."""
+    best = float("inf")
+    for _ in range(max(1, rounds)):
+        t = clock()
+        work()
+        best = min(best, clock() - t)
+    return round(best, 3)
+
+
+def machine_speed(info: dict[str, Any]) -> str:
+    """One line on the machine's speed, for the table's header and notes."""
+    cal = info.get("calibration_s")
+    cpu = info.get("cpu_model", "CPU unknown") + (f" @ {info['cpu_mhz']} MHz" if info.get("cpu_mhz") else "")
+    if cal is None:
+        return f"{cpu}, not calibrated"
+    end = f" -> {info['calibration_end_s']}" if info.get("calibration_end_s") is not None else ""
+    return f"{cpu}, calibration {cal}{end} CPU-s (a fixed Python loop; lower is faster)"
+
+
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-                            "load_avg": [round(x, 2) for x in os.getloadavg()]}
+                            "load_avg": [round(x, 2) for x in os.getloadavg()], "calibration_s": calibrate()}
+    with contextlib.suppress(OSError):
+        info.update(cpu_model(Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")))
     try:
         import pyoxigraph
         import spacy
@@ -1231,7 +1277,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(set(args.sizes))
     info = machine()
     print(f"newsgraph benchmarks {stamp}: sizes {sizes}, stages {stages}; load average {info['load_avg']}, "
-          f"{info['cpus']} CPUs", flush=True)
+          f"{info['cpus']} CPUs; {machine_speed(info)}", flush=True)
 
     server = WikidataServer(SHARED_SUBSET, out / "work")
     link_note = "off (--no-link)"
@@ -1357,11 +1403,12 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"{' and '.join(split)} at {sizes[-1]:,}: measured in {SPLIT_PARTS} parts side by side (a "
                      "process each, contiguous shares of the input); their seconds and CPU added up, so the "
                      "rates are one process's")
+    info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["calibration_end_s"] = calibrate()
     lines.append(f"\nlinking {link_note}; suite wall time {suite_s / 60:.1f} min; load average at the end "
-                 f"{[round(x, 2) for x in os.getloadavg()]}")
+                 f"{info['load_avg_end']}; {machine_speed(info)}")
     report = "\n".join(lines)
     print("\n" + report)
-    info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     doc = {"stamp": stamp, "machine": info, "sizes": sizes, "stages": stages, "linking": link_note, "jobs": args.jobs,
            "suite_seconds": round(suite_s, 1), "corpora": corpus_info, "targets": checks,
            "measurements": [{**m.__dict__, "rate": m.rate, "rate_cpu": m.rate_cpu} for m in measurements]}

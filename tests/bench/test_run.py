@@ -91,6 +91,39 @@ def test_failed_measurement_has_no_rate(run: ModuleType) -> None:
     assert "FAILED (killed" in run.table([m], [10000])
 
 
+CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+model name\t: AMD EPYC 7B13
+cpu MHz\t\t: 2445.406
+flags\t\t: fpu avx2
+
+processor\t: 1
+model name\t: AMD EPYC 7B13
+cpu MHz\t\t: 3100.000
+"""
+
+
+def test_the_machine_is_named_by_its_first_processor(run: ModuleType) -> None:
+    assert run.cpu_model(CPUINFO) == {"cpu_model": "AMD EPYC 7B13", "cpu_mhz": 2445}
+    assert run.cpu_model("") == {}  # not Linux: nothing, rather than a guess
+
+
+def test_the_calibration_is_the_best_round_in_cpu_seconds(run: ModuleType) -> None:
+    """A round slowed by a neighbour does not count: the machine's speed is its best round."""
+    readings = iter([0.0, 0.5, 1.0, 1.2, 2.0, 2.9])  # rounds of 0.5, 0.2 and 0.9 CPU-s
+    worked = []
+    assert run.calibrate(3, clock=lambda: next(readings), work=lambda: worked.append(1)) == 0.2
+    assert len(worked) == 3
+    assert run.calibrate(1) > 0  # the real loop, on this machine's CPU clock
+
+
+def test_the_report_says_how_fast_the_machine_was_at_both_ends(run: ModuleType) -> None:
+    line = run.machine_speed({"cpu_model": "AMD EPYC", "cpu_mhz": 2445, "calibration_s": 0.201,
+                              "calibration_end_s": 0.214})
+    assert line.startswith("AMD EPYC @ 2445 MHz, calibration 0.201 -> 0.214 CPU-s")
+    assert "not calibrated" in run.machine_speed({})  # an older run's JSON
+
+
 def test_py_spy_summary(run: ModuleType, tmp_path: Path) -> None:
     raw = tmp_path / "p.raw"
     raw.write_text("process 1:\"python\";main (run.py:3);extract (pipeline.py:9) 30\n"
