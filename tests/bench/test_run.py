@@ -124,6 +124,42 @@ def test_the_report_says_how_fast_the_machine_was_at_both_ends(run: ModuleType) 
     assert "not calibrated" in run.machine_speed({})  # an older run's JSON
 
 
+def test_the_prefect_servers_idle_rate_leaves_its_start_up_out(run: ModuleType, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    server = run.PrefectServer(tmp_path)
+    assert server.measure_idle(60) is None  # no server running: nothing to measure
+    server.api = "http://127.0.0.1:1/api"
+    clock = {"t": 0.0}
+    monkeypatch.setattr(server, "cpu_seconds", lambda: 20.0 + 0.04 * clock["t"] if clock["t"] >= 5 else 3.0 * clock["t"])
+    slept = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        clock["t"] += s
+
+    # start-up burns 3 CPU-s a second for SETTLE_S, then 4% of a core: the rate is the latter
+    assert server.measure_idle(60, sleep=sleep) == pytest.approx(0.04)
+    assert slept == [server.SETTLE_S, 60] and server.idle_cpu_per_s == pytest.approx(0.04)
+
+
+def test_the_ratio_is_judged_with_all_of_the_servers_cpu_and_shown_without_its_idle_loops(
+        run: ModuleType) -> None:
+    """The 10k flow of 2026-11-29 19:00: 58.2% per CPU second with the server's 61 CPU-s, 47.6 of them
+    its background loops over the flow's 1,236 s. The check stays a miss; the reader sees both."""
+    flow = run.Measurement(stage="e2e", size=10000, articles=10000, seconds=1236.0, wall_s=1236.0, rss_mb=669.0,
+                           rss_tree_mb=669.0, cpu_s=1388.5, load_before=0.0, error=None,
+                           detail={"prefect_server_cpu_s": 61.0, "prefect_server_idle_cpu_s": 47.6})
+    floor = run.Measurement(stage="spacy", size=10000, articles=1000, seconds=81.0, wall_s=81.0, rss_mb=487.0,
+                            rss_tree_mb=487.0, cpu_s=84.39, load_before=0.0, error=None, detail={})  # a 1k sample
+    assert flow.rate_cpu_busy == pytest.approx(10000 / (1388.5 + 13.4))
+    [ratio] = run.targets([flow, floor], [10000], 0.0, False)[:1]
+    assert not ratio["ok"]
+    assert "58.2% per CPU second (60.2% without the Prefect server's idle loops)" in ratio["value"]
+    flow.detail.pop("prefect_server_idle_cpu_s")  # an older run, or --only e2e: no idle rate
+    assert flow.rate_cpu_busy is None
+    assert "without" not in run.targets([flow, floor], [10000], 0.0, False)[0]["value"]
+
+
 def test_py_spy_summary(run: ModuleType, tmp_path: Path) -> None:
     raw = tmp_path / "p.raw"
     raw.write_text("process 1:\"python\";main (run.py:3);extract (pipeline.py:9) 30\n"
