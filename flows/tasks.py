@@ -11,6 +11,7 @@ workers.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import Any, TypeVar, cast
 
@@ -31,6 +32,7 @@ from newsgraph.pipeline import (
     ParseResult,
     RunSummary,
     extract_articles,
+    extraction_process,
     fetch_pages,
     link_articles,
     load_graphs,
@@ -112,8 +114,12 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
     taken off ``pages`` as they are (the list is emptied, so their bytes can go), and at most
     ``in_flight`` batches are submitted and not yet loaded (submitting every batch at once ran all
     of them through spaCy together and held every result until the end - 8 GB at 10k articles,
-    benchmarks/README.md). ``in_flight`` unset: :func:`default_in_flight`."""
-    in_flight = in_flight or default_in_flight()
+    benchmarks/README.md). ``in_flight`` unset: :func:`default_in_flight`.
+
+    Extraction runs in a process of its own when :func:`extract_in_process` says so, the model
+    loaded there once for the run."""
+    separate = extract_in_process(settings, pages=len(pages), batch_size=batch_size)
+    in_flight = in_flight or default_in_flight(extraction_process=separate)
     # the task threads and RocksDB's threads, started below, share malloc's existing arenas instead
     # of each keeping an arena (and its free memory) of its own (newsgraph._memory)
     _memory.limit_arenas(MALLOC_ARENAS)
@@ -132,7 +138,8 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
             _load_oldest(settings, pending, summary)
 
     # full garbage collections once a batch (in _load_oldest) instead of every ~100 articles
-    with _memory.batch_collections(), store_writer(settings) as store:  # the store stays open for the run
+    with extraction_process(settings, enabled=separate), _memory.batch_collections(), \
+            store_writer(settings) as store:  # the store stays open for the run
         while pages:
             chunk = pages[:max(1, window)]
             del pages[:len(chunk)]
@@ -158,17 +165,33 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
                 pass
 
 
-def default_in_flight() -> int:
+def extract_in_process(settings: Settings, *, pages: int, batch_size: int) -> bool:
+    """Whether a run extracts in a separate process (``newsgraph.pipeline.ExtractionProcess``).
+
+    ``settings.extract_in``: "process" or "thread" decide; "auto" - a process when at least 2 cores
+    are this process's to use and the run has at least ``batch_size`` pages (a run of one batch has
+    nothing to overlap, and would wait for the process to load the model). Never under a runner other
+    than Prefect's threads: Dask's workers are processes already."""
+    ctx = FlowRunContext.get()
+    if settings.extract_in == "thread" or (ctx is not None and not isinstance(ctx.task_runner, ThreadPoolTaskRunner)):
+        return False
+    if settings.extract_in == "process":
+        return True
+    return len(os.sched_getaffinity(0)) >= 2 and pages >= batch_size
+
+
+def default_in_flight(*, extraction_process: bool = False) -> int:
     """Batches submitted ahead of the one being loaded, when the flow is not told.
 
-    Threads (Prefect's default runner, one process): 1 - the next batch is extracted after this one
-    is loaded. Overlapping them (2) made the run ~13% shorter on an idle 2-core machine but cost ~20%
-    more CPU an article (spaCy in one thread slows by a quarter while map and load run in another;
-    65.1 against 54.0 CPU-ms an article at 1k, and 876 against 683 MB peak RSS; benchmarks/README.md).
-    Other runners (Dask): one batch per worker, plus one being loaded."""
+    Extraction in a process of its own: 2 - batch N+1 is extracted there while batch N is mapped and
+    loaded here. Threads (Prefect's default runner), extraction in this process: 1 - the next batch
+    is extracted after this one is loaded. Overlapping them (2) made the run ~13% shorter on an idle
+    2-core machine but cost ~20% more CPU an article (spaCy in one thread slows by a quarter while
+    map and load run in another; 65.1 against 54.0 CPU-ms an article at 1k, and 876 against 683 MB
+    peak RSS; benchmarks/README.md). Other runners (Dask): one batch per worker, plus one being loaded."""
     ctx = FlowRunContext.get()
     if ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner):
-        return 1
+        return 2 if extraction_process else 1
     workers = (getattr(ctx.task_runner, "cluster_kwargs", None) or {}).get("n_workers") or 2
     return int(workers) + 1
 

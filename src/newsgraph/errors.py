@@ -23,6 +23,8 @@ with ``raise ... from exc``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class NewsgraphError(Exception):
     """Base class of every error newsgraph raises on purpose."""
@@ -36,6 +38,19 @@ class NewsgraphError(Exception):
     def __str__(self) -> str:
         where = self.source or (f"article {self.article_id}" if self.article_id else None)
         return f"{where}: {self.message}" if where else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled with its context (source, article_id, status, report, ...): an error raised in another
+        # process (the extraction process, a Dask worker) arrives whole. The default would call
+        # __init__ with the message alone, which loses the context and fails on a required keyword.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[NewsgraphError], args: tuple[Any, ...], state: dict[str, Any]) -> NewsgraphError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
 
 
 class ConfigError(NewsgraphError):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ._models import Article, RawPage, SetAside
 from .archive import Quarantine, RawArchive
-from .errors import InputError, LoadError, NewsgraphError, ValidationError
+from .errors import ExtractionError, InputError, LoadError, NewsgraphError, ValidationError
 from .fetch import Fetcher, utcnow
 from .parse import parse_page
 from .settings import Settings
@@ -162,10 +162,148 @@ def get_extractor(model: str) -> Any:
 
 
 def extract_articles(settings: Settings, articles: list[Article]) -> list[Article]:
-    """Fill entities, events and non-events (and an inferable publication date)."""
+    """Fill entities, events and non-events (and an inferable publication date).
+
+    In the extraction process for the model when one is running in this process (see
+    :class:`ExtractionProcess`), else here."""
     if not articles:
         return articles
+    worker = _extraction_processes.get(settings.spacy_model)
+    if worker is not None:
+        return worker(articles)
     return list(get_extractor(settings.spacy_model)(articles))
+
+
+class ExtractionProcess:
+    """spaCy and the extraction rules in a process of their own, the model loaded there once.
+
+    A run that extracts in its own process spends one core: Python's lock lets spaCy or the mapping
+    and loading run at a time, not both (overlapping them in threads made spaCy a quarter slower,
+    :func:`flows.tasks.default_in_flight`). With extraction here, batch N+1 is extracted on one core
+    while batch N is linked, mapped and loaded on the other. The articles go over as pickles
+    (~5 KB an article back, ~0.3 ms to pickle and unpickle).
+
+    Contract: ``__call__(articles) -> articles`` as :func:`extract_articles` (copies, filled in);
+    one batch at a time, in the order called. The process is started with ``spawn`` (the run's
+    process has threads that a fork would copy mid-lock), which imports the main module again: a
+    script that starts a run needs the ``if __name__ == "__main__":`` guard, as with any
+    multiprocessing. If the process never finishes a batch (it cannot start, or dies on the first),
+    the run extracts in its own process from then on, with a warning. If it dies later (killed, out
+    of memory), it is started again once for the batch; a second death raises
+    :class:`~newsgraph.errors.ExtractionError` naming the batch's first article. Use as a context
+    manager, or call :meth:`close`."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._pool: Any = None
+        self._lock = threading.Lock()
+        self._batches_done = 0
+        self._here = False  # the process could not be used: extract in this one
+
+    def _start(self) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_extraction_worker_init, initargs=(self.model,))
+
+    def __call__(self, articles: list[Article]) -> list[Article]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if not articles:
+            return articles
+        for attempt in (1, 2):
+            with self._lock:
+                if self._here:
+                    break
+                if self._pool is None:
+                    self._pool = self._start()
+                pool = self._pool
+            try:
+                out = list(pool.submit(_extract_in_worker, self.model, articles).result())
+            except BrokenProcessPool as exc:
+                with self._lock:
+                    if self._pool is pool:
+                        self._pool = None
+                    never_worked = not self._batches_done
+                    if never_worked:
+                        self._here = True
+                pool.shutdown(wait=False, cancel_futures=True)
+                why = str(exc) or "no reason given"
+                if never_worked:
+                    log.warning("the extraction process did not start or stopped on its first batch "
+                                "(%s; what it printed is above); extracting in this process instead", why)
+                    break
+                log.warning("the extraction process stopped (%s)%s", why,
+                            "; starting it again" if attempt == 1 else "")
+                if attempt == 2:
+                    raise ExtractionError(
+                        f"the extraction process stopped twice on a batch of {len(articles)} articles "
+                        f"({why}): see the log for what it printed",
+                        article_id=articles[0].id, source=articles[0].source or None) from exc
+            else:
+                with self._lock:
+                    self._batches_done += 1
+                return out
+        return list(get_extractor(self.model)(articles))
+
+    @property
+    def pid(self) -> int | None:
+        """The extraction process's id while it runs (it starts with the first batch), else None."""
+        procs = getattr(self._pool, "_processes", None) or {}
+        return next(iter(procs), None)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: The extraction processes running for this process, by spaCy model (:func:`extraction_process`).
+_extraction_processes: dict[str, ExtractionProcess] = {}
+
+
+@contextmanager
+def extraction_process(settings: Settings, *, enabled: bool = True) -> Iterator[ExtractionProcess | None]:
+    """Within the block, :func:`extract_articles` for ``settings.spacy_model`` runs in one separate
+    process, started on the first batch and stopped at the end. ``enabled=False`` (or one already
+    running for the model): nothing changes, None is yielded."""
+    model = settings.spacy_model
+    if not enabled or model in _extraction_processes:
+        yield None
+        return
+    worker = _extraction_processes[model] = ExtractionProcess(model)
+    try:
+        yield worker
+    finally:
+        _extraction_processes.pop(model, None)
+        worker.close()
+
+
+def _extraction_worker_init(model: str) -> None:
+    """In the extraction process, once: load the model (a broken model fails the first batch)."""
+    try:
+        get_extractor(model)
+    except NewsgraphError:
+        pass  # raised again, with its message, by the first batch's get_extractor
+
+
+def _extract_in_worker(model: str, articles: list[Article]) -> list[Article]:
+    """In the extraction process: one batch. Then what the batch freed goes back to the operating
+    system (``newsgraph._memory``), as the run's process does after each batch it loads."""
+    from . import _memory
+
+    try:
+        return list(get_extractor(model)(articles))
+    finally:
+        _memory.trim()
 
 
 # ---- link -------------------------------------------------------------------------------

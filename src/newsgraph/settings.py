@@ -53,6 +53,11 @@ class Settings:
     fetch_retries: int = 3
     max_redirects: int = 5
     batch_size: int = 256  # articles per ingest task (flows/ingest.py)
+    # where an ingest run extracts (spaCy): "process" - a process of its own, so that extraction uses
+    # one core while mapping and loading use another (pipeline.ExtractionProcess); "thread" - the
+    # run's own process; "auto" - a process when the machine has 2+ cores and the run at least a
+    # batch of pages, under Prefect's thread runner (Dask workers are processes already)
+    extract_in: str = "auto"
     # the embedded store's write buffer: quads written before its memtables go to disk (pipeline.
     # StoreWriter); ~600 bytes of RAM a quad of what goes through transactions (replacements, summary
     # rows: new articles are ingested as files), 0 = after every batch. Commits are durable either way.
@@ -96,6 +101,7 @@ class Settings:
 _ENV = {
     "NEWSGRAPH_DATA_DIR": "data_dir",
     "NEWSGRAPH_SPACY_MODEL": "spacy_model",
+    "NEWSGRAPH_EXTRACT_IN": "extract_in",
     "NEWSGRAPH_WIKIDATA_SPARQL": "wikidata_sparql",
     "NEWSGRAPH_WIKIDATA_API": "wikidata_api",
     "NEWSGRAPH_LINKING": "linking",
@@ -110,6 +116,10 @@ _ENV = {
     "NEWSGRAPH_REPLICA_DIR": "replica_dir",
     "NEWSGRAPH_ENDPOINT_MAX_QUERIES": "endpoint_max_queries",
 }
+
+
+#: Values of ``Settings.extract_in``.
+EXTRACT_IN = ("auto", "process", "thread")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -157,4 +167,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     for key, value in overrides.items():
         if value is not None:
             values[key] = _coerce(key, value)
+    if values.get("extract_in", "auto") not in EXTRACT_IN:
+        raise ConfigError(f"setting 'extract_in' (env NEWSGRAPH_EXTRACT_IN) is {values['extract_in']!r}; "
+                          f"one of: {', '.join(EXTRACT_IN)}")
     return Settings(**values)

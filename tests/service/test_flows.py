@@ -3,6 +3,7 @@ validate, and the Dask task runner. Flows run in-process against an embedded sto
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import weakref
 import zipfile
@@ -91,8 +92,10 @@ def test_ingest_sets_aside_what_it_cannot_read_and_reports_it(data_dir: Path, tm
 
 def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """By default (threads) a batch is extracted only after the one before it is loaded - the least
-    CPU an article; batches_in_flight=3 extracts ahead. Either way the store ends the same."""
+    """Extracting in the run's own process (threads), by default a batch is extracted only after the
+    one before it is loaded - the least CPU an article; batches_in_flight=3 extracts ahead. Either
+    way the store ends the same."""
+    monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", "thread")
     pages = tmp_path / "pages"
     pages.mkdir()
     for p in dev_pages(3):
@@ -135,6 +138,68 @@ def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
         finally:
             store.close()
     assert graphs[1] and graphs[1] == graphs[3]
+
+
+def store_graph_sizes(data: Path) -> list[tuple[str, int]]:
+    store = open_store(load_settings(data_dir=str(data)), read_only=True)
+    try:
+        return sorted((str(r["g"]), int(str(r["n"]))) for r in store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), '{graph_iri('')}')) }} GROUP BY ?g"))
+    finally:
+        store.close()
+
+
+def test_ingest_extracts_in_a_process_of_its_own_ahead_of_loading(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With extract_in "process" the run's extraction happens in another process, the next batch
+    while this one is mapped and loaded (two in flight by default); the process ends with the run,
+    and the store ends as a run extracting in its own process leaves it."""
+    from newsgraph import pipeline
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(3):
+        shutil.copy(p, pages / p.name)
+    loads_done = 0
+    seen: list[int] = []  # loads finished when each extraction started
+    pids: set[int | None] = set()
+    real_extract, real_load = flow_tasks.extract_articles, flow_tasks.load_graphs
+
+    def extract(settings, articles):  # type: ignore[no-untyped-def]
+        seen.append(loads_done)
+        out = real_extract(settings, articles)
+        worker = pipeline._extraction_processes.get(settings.spacy_model)
+        pids.add(worker.pid if worker else None)
+        return out
+
+    def load(settings, graphs, **kw):  # type: ignore[no-untyped-def]
+        nonlocal loads_done
+        out = real_load(settings, graphs, **kw)
+        loads_done += 1
+        return out
+
+    monkeypatch.setattr(flow_tasks, "extract_articles", extract)
+    monkeypatch.setattr(flow_tasks, "load_graphs", load)
+    monkeypatch.setattr(flow_tasks, "extract_task", flow_tasks.extract_task.with_options(refresh_cache=True))
+    sizes = {}
+    for where in ("thread", "process"):
+        monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", where)
+        seen.clear()
+        pids.clear()
+        loads_done = 0
+        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(tmp_path / where),
+                        publish_report=False)
+        assert len(seen) == result["articles"] >= 4, result
+        sizes[where] = store_graph_sizes(tmp_path / where)
+    assert seen[:2] == [0, 0]  # the second batch started before the first was loaded
+    assert len(pids) == 1 and None not in pids and os.getpid() not in pids
+    (pid,) = pids
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):  # gone with the run
+        os.kill(pid, 0)
+    assert pipeline._extraction_processes == {}
+    assert sizes["thread"] and sizes["thread"] == sizes["process"]
 
 
 def test_backfill_reads_an_archive_in_batches_each_article_once(data_dir: Path, tmp_path: Path) -> None:
