@@ -722,9 +722,11 @@ def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants, MB."""
     try:
         import psutil
-
-        own = psutil.Process(pid).memory_info().rss / 2**20
-    except (ImportError, psutil.Error):  # no psutil, or the process just ended
+    except ImportError:
+        return 0.0
+    try:
+        own = float(psutil.Process(pid).memory_info().rss) / 2**20
+    except psutil.Error:  # the process just ended
         return 0.0
     return own + _children_rss_mb(pid)
 
