@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ._models import Article, RawPage, SetAside
 from .archive import Quarantine, RawArchive
-from .errors import ExtractionError, InputError, LoadError, NewsgraphError, ValidationError
+from .errors import ConfigError, ExtractionError, InputError, LoadError, NewsgraphError, ValidationError
 from .fetch import Fetcher, utcnow
 from .parse import parse_page
 from .settings import Settings
@@ -279,12 +279,27 @@ def extraction_process(settings: Settings, *, enabled: bool = True) -> Iterator[
     if not enabled or model in _extraction_processes:
         yield None
         return
+    _refuse_in_a_bootstrapping_child()
     worker = _extraction_processes[model] = ExtractionProcess(model)
     try:
         yield worker
     finally:
         _extraction_processes.pop(model, None)
         worker.close()
+
+
+def _refuse_in_a_bootstrapping_child() -> None:
+    """Raise if this process is a spawned one still importing the parent's main module: a script that
+    starts a run without the ``__main__`` guard, run again by the extraction process it started. Going
+    on would start a second run there, which would wait (10 minutes) for the store the first holds,
+    while the first waits for its extraction process. (multiprocessing's own check, which would
+    raise only once the second run had parsed its pages and opened the store.)"""
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ConfigError(
+            "a newsgraph run was started while the extraction process imported the main script: put the "
+            "script's run under `if __name__ == \"__main__\":` (or set NEWSGRAPH_EXTRACT_IN=thread)")
 
 
 def _extraction_worker_init(model: str) -> None:
