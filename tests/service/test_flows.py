@@ -90,57 +90,50 @@ def test_ingest_sets_aside_what_it_cannot_read_and_reports_it(data_dir: Path, tm
     assert "missing.html" in result["set_aside"][0]["source"]
 
 
-def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Extracting in the run's own process (threads), by default a batch is extracted only after the
-    one before it is loaded - the least CPU an article; batches_in_flight=3 extracts ahead. Either
-    way the store ends the same."""
-    monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", "thread")
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    for p in dev_pages(3):
-        shutil.copy(p, pages / p.name)
-    loads_done = 0
-    seen: list[int] = []  # loads finished when each extraction started
+class Overlap:
+    """What the flow's extraction and loading did: ``seen`` - the loads finished when each extraction
+    started; ``pids`` - the extraction process each batch went to (None: the run's own process)."""
+
+    def __init__(self) -> None:
+        self.loads_done = 0
+        self.seen: list[int] = []
+        self.pids: set[int | None] = set()
+
+    def reset(self) -> None:
+        self.loads_done = 0
+        self.seen.clear()
+        self.pids.clear()
+
+
+@pytest.fixture
+def overlap(monkeypatch: pytest.MonkeyPatch) -> Overlap:
+    """The flow's extract and load wrapped to record an :class:`Overlap`; extraction is never served
+    from an earlier run's cache (each test ingests the same pages twice)."""
+    from newsgraph import pipeline
+
+    out = Overlap()
     real_extract, real_load = flow_tasks.extract_articles, flow_tasks.load_graphs
 
     def extract(settings, articles):  # type: ignore[no-untyped-def]
-        seen.append(loads_done)
-        return real_extract(settings, articles)
+        out.seen.append(out.loads_done)
+        done = real_extract(settings, articles)
+        worker = pipeline._extraction_processes.get(settings.spacy_model)
+        out.pids.add(worker.pid if worker else None)
+        return done
 
     def load(settings, graphs, **kw):  # type: ignore[no-untyped-def]
-        nonlocal loads_done
-        out = real_load(settings, graphs, **kw)
-        loads_done += 1
-        return out
+        written = real_load(settings, graphs, **kw)
+        out.loads_done += 1
+        return written
 
     monkeypatch.setattr(flow_tasks, "extract_articles", extract)
     monkeypatch.setattr(flow_tasks, "load_graphs", load)
-    # the second run reads the same pages: extract them again rather than from the first run's cache
     monkeypatch.setattr(flow_tasks, "extract_task", flow_tasks.extract_task.with_options(refresh_cache=True))
-    graphs: dict[int, list[tuple[str, int]]] = {}
-    for ahead in (None, 3):
-        seen.clear()
-        loads_done = 0
-        data = tmp_path / f"data-{ahead}"
-        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(data),
-                        batches_in_flight=ahead, publish_report=False)
-        assert len(seen) == result["articles"] >= 4, result
-        if ahead is None:
-            assert seen == list(range(len(seen)))  # batch k starts once batches 0..k-1 are loaded
-        else:
-            assert seen[:3] == [0, 0, 0]  # three batches started before the first was loaded
-        store = open_store(load_settings(data_dir=str(data)), read_only=True)
-        try:
-            graphs[ahead or 1] = sorted((str(r["g"]), int(str(r["n"]))) for r in store.query(
-                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-                f"FILTER(STRSTARTS(STR(?g), '{graph_iri('')}')) }} GROUP BY ?g"))
-        finally:
-            store.close()
-    assert graphs[1] and graphs[1] == graphs[3]
+    return out
 
 
 def store_graph_sizes(data: Path) -> list[tuple[str, int]]:
+    """(article graph, triples in it), sorted."""
     store = open_store(load_settings(data_dir=str(data)), read_only=True)
     try:
         return sorted((str(r["g"]), int(str(r["n"]))) for r in store.query(
@@ -150,8 +143,34 @@ def store_graph_sizes(data: Path) -> list[tuple[str, int]]:
         store.close()
 
 
+def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlap: Overlap) -> None:
+    """Extracting in the run's own process (threads), by default a batch is extracted only after the
+    one before it is loaded - the least CPU an article; batches_in_flight=3 extracts ahead. Either
+    way the store ends the same."""
+    monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", "thread")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(3):
+        shutil.copy(p, pages / p.name)
+    graphs: dict[int, list[tuple[str, int]]] = {}
+    for ahead in (None, 3):
+        overlap.reset()
+        data = tmp_path / f"data-{ahead}"
+        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(data),
+                        batches_in_flight=ahead, publish_report=False)
+        assert len(overlap.seen) == result["articles"] >= 4, result
+        if ahead is None:
+            assert overlap.seen == list(range(len(overlap.seen)))  # batch k starts once 0..k-1 are loaded
+        else:
+            assert overlap.seen[:3] == [0, 0, 0]  # three batches started before the first was loaded
+        assert overlap.pids == {None}
+        graphs[ahead or 1] = store_graph_sizes(data)
+    assert graphs[1] and graphs[1] == graphs[3]
+
+
 def test_ingest_extracts_in_a_process_of_its_own_ahead_of_loading(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlap: Overlap) -> None:
     """With extract_in "process" the run's extraction happens in another process, the next batch
     while this one is mapped and loaded (two in flight by default); the process ends with the run,
     and the store ends as a run extracting in its own process leaves it."""
@@ -161,41 +180,17 @@ def test_ingest_extracts_in_a_process_of_its_own_ahead_of_loading(
     pages.mkdir()
     for p in dev_pages(3):
         shutil.copy(p, pages / p.name)
-    loads_done = 0
-    seen: list[int] = []  # loads finished when each extraction started
-    pids: set[int | None] = set()
-    real_extract, real_load = flow_tasks.extract_articles, flow_tasks.load_graphs
-
-    def extract(settings, articles):  # type: ignore[no-untyped-def]
-        seen.append(loads_done)
-        out = real_extract(settings, articles)
-        worker = pipeline._extraction_processes.get(settings.spacy_model)
-        pids.add(worker.pid if worker else None)
-        return out
-
-    def load(settings, graphs, **kw):  # type: ignore[no-untyped-def]
-        nonlocal loads_done
-        out = real_load(settings, graphs, **kw)
-        loads_done += 1
-        return out
-
-    monkeypatch.setattr(flow_tasks, "extract_articles", extract)
-    monkeypatch.setattr(flow_tasks, "load_graphs", load)
-    monkeypatch.setattr(flow_tasks, "extract_task", flow_tasks.extract_task.with_options(refresh_cache=True))
     sizes = {}
     for where in ("thread", "process"):
         monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", where)
-        seen.clear()
-        pids.clear()
-        loads_done = 0
+        overlap.reset()
         result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(tmp_path / where),
                         publish_report=False)
-        assert len(seen) == result["articles"] >= 4, result
+        assert len(overlap.seen) == result["articles"] >= 4, result
         sizes[where] = store_graph_sizes(tmp_path / where)
-    assert seen[:2] == [0, 0]  # the second batch started before the first was loaded
-    assert len(pids) == 1 and None not in pids and os.getpid() not in pids
-    (pid,) = pids
-    assert pid is not None
+    assert overlap.seen[:2] == [0, 0]  # the second batch started before the first was loaded
+    (pid,) = overlap.pids
+    assert pid is not None and pid != os.getpid()
     with pytest.raises(ProcessLookupError):  # gone with the run
         os.kill(pid, 0)
     assert pipeline._extraction_processes == {}
