@@ -177,7 +177,13 @@ def extract_in_process(settings: Settings, *, pages: int, batch_size: int) -> bo
         return False
     if settings.extract_in == "process":
         return True
-    return len(os.sched_getaffinity(0)) >= 2 and pages >= batch_size
+    return _usable_cores() >= 2 and pages >= batch_size
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one - Linux -, else all)."""
+    affinity = getattr(os, "sched_getaffinity", None)  # not on macOS or Windows
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
 def default_in_flight(*, extraction_process: bool = False) -> int:

@@ -140,6 +140,11 @@ def test_when_a_run_extracts_in_a_process_of_its_own(monkeypatch: pytest.MonkeyP
     assert not extract_in_process(settings.with_(extract_in="thread"), pages=10_000, batch_size=256)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert not extract_in_process(settings, pages=10_000, batch_size=256)  # one core: nothing to gain
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS, Windows: no affinity, all the machine's cores
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert extract_in_process(settings, pages=10_000, batch_size=256)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert not extract_in_process(settings, pages=10_000, batch_size=256)
     # batch N+1 is extracted there while batch N is mapped and loaded here
     assert default_in_flight(extraction_process=True) == 2
     assert default_in_flight() == 1
