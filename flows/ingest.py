@@ -43,11 +43,12 @@ def ingest(
         store: Where the graph lives: 'embedded' or a SPARQL 1.1 server's base URL; empty: the
             worker's NEWSGRAPH_STORE.
         publish_report: Publish a summary table and a report (with example queries) as artifacts.
-        batches_in_flight: Batches extracted ahead of the one being loaded. Empty: 2 when the run
-            extracts in a process of its own (the worker's NEWSGRAPH_EXTRACT_IN: 'auto' does on 2+
-            cores for a run of at least batch_size pages), so that the next batch is extracted while
-            this one is mapped and loaded; 1 when it extracts in its own process - the least CPU and
-            memory an article. Under Dask: one a worker, plus one.
+        batches_in_flight: Batches extracted ahead of the one being loaded. Empty: one more than
+            the extraction processes when the run extracts in processes of its own (the worker's
+            NEWSGRAPH_EXTRACT_IN: 'auto' does on 2+ cores for a run of at least batch_size pages;
+            NEWSGRAPH_EXTRACT_PROCESSES: how many, by default one a core, at most 2), so that the next
+            batches are extracted while this one is mapped and loaded; 1 when it extracts in its own
+            process - the least CPU and memory an article. Under Dask: one a worker, plus one.
     """
     started = time.monotonic()
     settings = load_settings(data_dir=data_dir or None, linking=linking, store=store or None)

@@ -116,10 +116,11 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
     of them through spaCy together and held every result until the end - 8 GB at 10k articles,
     benchmarks/README.md). ``in_flight`` unset: :func:`default_in_flight`.
 
-    Extraction runs in a process of its own when :func:`extract_in_process` says so, the model
-    loaded there once for the run."""
+    Extraction runs in processes of its own (:func:`extraction_processes` of them) when
+    :func:`extract_in_process` says so, the model loaded in each once for the run."""
     separate = extract_in_process(settings, pages=len(pages), batch_size=batch_size)
-    in_flight = in_flight or default_in_flight(extraction_process=separate)
+    processes = extraction_processes(settings) if separate else 0
+    in_flight = in_flight or default_in_flight(extraction_process=separate, processes=processes)
     # the task threads and RocksDB's threads, started below, share malloc's existing arenas instead
     # of each keeping an arena (and its free memory) of its own (newsgraph._memory)
     _memory.limit_arenas(MALLOC_ARENAS)
@@ -138,7 +139,7 @@ def run_pages(settings: Settings, pages: list[RawPage], summary: RunSummary, *, 
             _load_oldest(settings, pending, summary)
 
     # full garbage collections once a batch (in _load_oldest) instead of every ~100 articles
-    with extraction_process(settings, enabled=separate), _memory.batch_collections(), \
+    with extraction_process(settings, enabled=separate, processes=processes), _memory.batch_collections(), \
             store_writer(settings) as store:  # the store stays open for the run
         while pages:
             chunk = pages[:max(1, window)]
@@ -186,18 +187,34 @@ def _usable_cores() -> int:
     return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
-def default_in_flight(*, extraction_process: bool = False) -> int:
+#: Most extraction processes ``extract_processes = 0`` (auto) starts. The run's own process links,
+#: maps, validates and loads what they extract, at 0.6-0.8 of their CPU an article (benchmarks/README.md),
+#: so it keeps up with two; a third would mostly wait for it (not measured: our machines have 2 cores).
+AUTO_EXTRACT_PROCESSES = 2
+
+
+def extraction_processes(settings: Settings) -> int:
+    """How many extraction processes a run that extracts apart starts: ``settings.extract_processes``,
+    or when that is 0 (auto) one a usable core, at most :data:`AUTO_EXTRACT_PROCESSES`. On 2 cores two
+    processes share the cores with the run's own: a 1k flow took 28% less time than with one, at the
+    same CPU an article and 330 MB more memory (the second model; benchmarks/README.md)."""
+    if settings.extract_processes > 0:
+        return settings.extract_processes
+    return max(1, min(_usable_cores(), AUTO_EXTRACT_PROCESSES))
+
+
+def default_in_flight(*, extraction_process: bool = False, processes: int = 1) -> int:
     """Batches submitted ahead of the one being loaded, when the flow is not told.
 
-    Extraction in a process of its own: 2 - batch N+1 is extracted there while batch N is mapped and
-    loaded here. Threads (Prefect's default runner), extraction in this process: 1 - the next batch
-    is extracted after this one is loaded. Overlapping them (2) made the run ~13% shorter on an idle
+    Extraction in processes of its own: one more than there are processes - the next batches are
+    extracted there while this one is mapped and loaded here. Threads (Prefect's default runner),
+    extraction in this process: 1 - the next batch is extracted after this one is loaded. Overlapping them (2) made the run ~13% shorter on an idle
     2-core machine but cost ~20% more CPU an article (spaCy in one thread slows by a quarter while
     map and load run in another; 65.1 against 54.0 CPU-ms an article at 1k, and 876 against 683 MB
     peak RSS; benchmarks/README.md). Other runners (Dask): one batch per worker, plus one being loaded."""
     ctx = FlowRunContext.get()
     if ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner):
-        return 2 if extraction_process else 1
+        return max(1, processes) + 1 if extraction_process else 1
     workers = (getattr(ctx.task_runner, "cluster_kwargs", None) or {}).get("n_workers") or 2
     return int(workers) + 1
 

@@ -175,26 +175,29 @@ def extract_articles(settings: Settings, articles: list[Article]) -> list[Articl
 
 
 class ExtractionProcess:
-    """spaCy and the extraction rules in a process of their own, the model loaded there once.
+    """spaCy and the extraction rules in processes of their own (``processes``, default 1), the
+    model loaded in each once.
 
     A run that extracts in its own process spends one core: Python's lock lets spaCy or the mapping
     and loading run at a time, not both (overlapping them in threads made spaCy a quarter slower,
-    :func:`flows.tasks.default_in_flight`). With extraction here, batch N+1 is extracted on one core
-    while batch N is linked, mapped and loaded on the other. The articles go over as pickles
-    (~5 KB an article back, ~0.3 ms to pickle and unpickle).
+    :func:`flows.tasks.default_in_flight`). With extraction here, batch N+1 is extracted in another
+    process while batch N is linked, mapped and loaded in the run's; with two processes, N+1 and N+2.
+    The articles go over as pickles (~5 KB an article back, ~0.3 ms to pickle and unpickle).
 
     Contract: ``__call__(articles) -> articles`` as :func:`extract_articles` (copies, filled in);
-    one batch at a time, in the order called. The process is started with ``spawn`` (the run's
-    process has threads that a fork would copy mid-lock), which imports the main module again: a
-    script that starts a run needs the ``if __name__ == "__main__":`` guard, as with any
-    multiprocessing. If the process never finishes a batch (it cannot start, or dies on the first),
-    the run extracts in its own process from then on, with a warning. If it dies later (killed, out
-    of memory), it is started again once for the batch; a second death raises
+    thread-safe: batches handed over at once (from the flow's task threads) go to different
+    processes, each started when a batch finds none idle. The processes are started with ``spawn``
+    (the run's process has threads that a fork would copy mid-lock), which imports the main module
+    again: a script that starts a run needs the ``if __name__ == "__main__":`` guard, as with any
+    multiprocessing. If the processes never finish a batch (they cannot start, or die on the first),
+    the run extracts in its own process from then on, with one warning. If one dies later (killed,
+    out of memory), the pool is started again once for each batch it had; a second death raises
     :class:`~newsgraph.errors.ExtractionError` naming the batch's first article. Use as a context
     manager, or call :meth:`close`."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, processes: int = 1) -> None:
         self.model = model
+        self.processes = max(1, processes)
         self._pool: Any = None
         self._lock = threading.Lock()
         self._batches_done = 0
@@ -204,7 +207,7 @@ class ExtractionProcess:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_extraction_worker_init, initargs=(self.model,))
 
     def __call__(self, articles: list[Article]) -> list[Article]:
@@ -226,13 +229,15 @@ class ExtractionProcess:
                     if self._pool is pool:
                         self._pool = None
                     never_worked = not self._batches_done
+                    first_to_know = never_worked and not self._here  # batches in flight all fail: warn once
                     if never_worked:
                         self._here = True
                 pool.shutdown(wait=False, cancel_futures=True)
                 why = str(exc) or "no reason given"
                 if never_worked:
-                    log.warning("the extraction process did not start or stopped on its first batch "
-                                "(%s; what it printed is above); extracting in this process instead", why)
+                    if first_to_know:
+                        log.warning("the extraction process did not start or stopped on its first batch "
+                                    "(%s; what it printed is above); extracting in this process instead", why)
                     break
                 log.warning("the extraction process stopped (%s)%s", why,
                             "; starting it again" if attempt == 1 else "")
@@ -249,9 +254,13 @@ class ExtractionProcess:
 
     @property
     def pid(self) -> int | None:
-        """The extraction process's id while it runs (it starts with the first batch), else None."""
-        procs = getattr(self._pool, "_processes", None) or {}
-        return next(iter(procs), None)
+        """The (first) extraction process's id while it runs (it starts with the first batch), else None."""
+        return next(iter(self.pids), None)
+
+    @property
+    def pids(self) -> list[int]:
+        """The extraction processes' ids while they run (started as batches come in)."""
+        return list(getattr(self._pool, "_processes", None) or {})
 
     def close(self) -> None:
         with self._lock:
@@ -271,7 +280,8 @@ _extraction_processes: dict[str, ExtractionProcess] = {}
 
 
 @contextmanager
-def extraction_process(settings: Settings, *, enabled: bool = True) -> Iterator[ExtractionProcess | None]:
+def extraction_process(settings: Settings, *, enabled: bool = True,
+                       processes: int = 1) -> Iterator[ExtractionProcess | None]:
     """Within the block, :func:`extract_articles` for ``settings.spacy_model`` runs in one separate
     process, started on the first batch and stopped at the end. ``enabled=False`` (or one already
     running for the model): nothing changes, None is yielded."""
@@ -280,7 +290,7 @@ def extraction_process(settings: Settings, *, enabled: bool = True) -> Iterator[
         yield None
         return
     _refuse_in_a_bootstrapping_child()
-    worker = _extraction_processes[model] = ExtractionProcess(model)
+    worker = _extraction_processes[model] = ExtractionProcess(model, processes=processes)
     try:
         yield worker
     finally:

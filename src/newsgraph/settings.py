@@ -58,6 +58,9 @@ class Settings:
     # run's own process; "auto" - a process when the machine has 2+ cores and the run at least a
     # batch of pages, under Prefect's thread runner (Dask workers are processes already)
     extract_in: str = "auto"
+    # how many extraction processes such a run starts, each with the model loaded (~330 MB): 0 = one a
+    # core, at most 2 (flows.tasks.extraction_processes: the run's own process keeps up with two)
+    extract_processes: int = 0
     # the embedded store's write buffer: quads written before its memtables go to disk (pipeline.
     # StoreWriter); ~600 bytes of RAM a quad of what goes through transactions (replacements, summary
     # rows: new articles are ingested as files), 0 = after every batch. Commits are durable either way.
@@ -102,6 +105,7 @@ _ENV = {
     "NEWSGRAPH_DATA_DIR": "data_dir",
     "NEWSGRAPH_SPACY_MODEL": "spacy_model",
     "NEWSGRAPH_EXTRACT_IN": "extract_in",
+    "NEWSGRAPH_EXTRACT_PROCESSES": "extract_processes",
     "NEWSGRAPH_WIKIDATA_SPARQL": "wikidata_sparql",
     "NEWSGRAPH_WIKIDATA_API": "wikidata_api",
     "NEWSGRAPH_LINKING": "linking",
@@ -170,4 +174,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     if values.get("extract_in", "auto") not in EXTRACT_IN:
         raise ConfigError(f"setting 'extract_in' (env NEWSGRAPH_EXTRACT_IN) is {values['extract_in']!r}; "
                           f"one of: {', '.join(EXTRACT_IN)}")
+    if values.get("extract_processes", 0) < 0:
+        raise ConfigError(f"setting 'extract_processes' (env NEWSGRAPH_EXTRACT_PROCESSES) is "
+                          f"{values['extract_processes']}; 0 (one a core, at most 2) or more")
     return Settings(**values)

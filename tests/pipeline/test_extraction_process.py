@@ -7,12 +7,13 @@ import copy
 import os
 import pickle
 import signal
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from flows.tasks import default_in_flight, extract_in_process
+from flows.tasks import AUTO_EXTRACT_PROCESSES, default_in_flight, extract_in_process, extraction_processes
 from newsgraph._models import Article
 from newsgraph.errors import ConfigError, ExtractionError, HTTPStatusError, LoadError, ValidationError
 from newsgraph.pipeline import (
@@ -69,6 +70,33 @@ def test_the_process_extracts_what_the_run_would_and_is_started_again_when_kille
         assert worker.pid not in (None, pid)
         last = worker.pid
     assert worker.pid is None and last is not None and _gone(last)  # closed with the block
+
+
+@pytest.mark.slow
+def test_two_processes_extract_two_batches_at_once(articles: list[Article], data_dir: Path) -> None:
+    """Batches handed over at the same time (the flow's task threads) go to different processes, and
+    come back as the run's own process would extract them."""
+    settings = load_settings(linking=False)
+    batches = [copy.deepcopy(articles[:2]), copy.deepcopy(articles[2:])]
+    here = [extract_articles(settings, copy.deepcopy(b)) for b in batches]
+    out: dict[int, list[Article]] = {}
+    pids_seen: set[int] = set()
+    started = threading.Barrier(2)
+    with ExtractionProcess(settings.spacy_model, processes=2) as workers:
+        def extract(i: int) -> None:
+            started.wait()
+            out[i] = workers(batches[i])
+            pids_seen.update(workers.pids)
+
+        threads = [threading.Thread(target=extract, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        pids = workers.pids
+    assert out == {0: here[0], 1: here[1]}
+    assert len(pids) == 2 and os.getpid() not in pids and set(pids) == pids_seen
+    assert all(_gone(pid) for pid in pids)  # closed with the block
 
 
 @pytest.mark.slow
@@ -147,7 +175,24 @@ def test_when_a_run_extracts_in_a_process_of_its_own(monkeypatch: pytest.MonkeyP
     assert not extract_in_process(settings, pages=10_000, batch_size=256)
     # batch N+1 is extracted there while batch N is mapped and loaded here
     assert default_in_flight(extraction_process=True) == 2
+    assert default_in_flight(extraction_process=True, processes=2) == 3  # one batch a process, one loading
     assert default_in_flight() == 1
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (16, AUTO_EXTRACT_PROCESSES)])
+def test_how_many_extraction_processes_a_run_starts(cores: int, expected: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """One a core, at most two (the run's own process keeps up with two), unless told."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert extraction_processes(load_settings(env={})) == expected
+    told = load_settings(env={"NEWSGRAPH_EXTRACT_PROCESSES": "3"})
+    assert told.extract_processes == 3 and extraction_processes(told) == 3
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_extract_processes_is_a_count(value: str) -> None:
+    with pytest.raises(ConfigError, match="extract_processes"):
+        load_settings(env={"NEWSGRAPH_EXTRACT_PROCESSES": value})
 
 
 def test_extract_in_is_one_of_three() -> None:

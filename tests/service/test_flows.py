@@ -92,7 +92,8 @@ def test_ingest_sets_aside_what_it_cannot_read_and_reports_it(data_dir: Path, tm
 
 class Overlap:
     """What the flow's extraction and loading did: ``seen`` - the loads finished when each extraction
-    started; ``pids`` - the extraction process each batch went to (None: the run's own process)."""
+    started; ``pids`` - the extraction processes running when a batch was extracted (None: none, the
+    run's own process extracted it)."""
 
     def __init__(self) -> None:
         self.loads_done = 0
@@ -118,7 +119,7 @@ def overlap(monkeypatch: pytest.MonkeyPatch) -> Overlap:
         out.seen.append(out.loads_done)
         done = real_extract(settings, articles)
         worker = pipeline._extraction_processes.get(settings.spacy_model)
-        out.pids.add(worker.pid if worker else None)
+        out.pids.update(worker.pids if worker else [None])
         return done
 
     def load(settings, graphs, **kw):  # type: ignore[no-untyped-def]
@@ -169,32 +170,37 @@ def test_batches_in_flight_overlaps_batches_without_changing_the_graph(
     assert graphs[1] and graphs[1] == graphs[3]
 
 
-def test_ingest_extracts_in_a_process_of_its_own_ahead_of_loading(
+def test_ingest_extracts_in_processes_of_its_own_ahead_of_loading(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlap: Overlap) -> None:
-    """With extract_in "process" the run's extraction happens in another process, the next batch
-    while this one is mapped and loaded (two in flight by default); the process ends with the run,
-    and the store ends as a run extracting in its own process leaves it."""
+    """With extract_in "process" the run's extraction happens in other processes (extract_processes),
+    the next batches while this one is mapped and loaded (one more in flight than processes); the
+    processes end with the run, and the store ends as a run extracting in its own process leaves it."""
     from newsgraph import pipeline
 
     pages = tmp_path / "pages"
     pages.mkdir()
     for p in dev_pages(3):
         shutil.copy(p, pages / p.name)
-    sizes = {}
-    for where in ("thread", "process"):
+    sizes, pids, seen = {}, {}, {}
+    for where, processes in (("thread", 0), ("process", 1), ("process", 2)):
         monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", where)
+        monkeypatch.setenv("NEWSGRAPH_EXTRACT_PROCESSES", str(processes))
         overlap.reset()
-        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(tmp_path / where),
+        data = tmp_path / f"{where}-{processes}"
+        result = ingest(sources=[str(pages)], batch_size=1, linking=False, data_dir=str(data),
                         publish_report=False)
         assert len(overlap.seen) == result["articles"] >= 4, result
-        sizes[where] = store_graph_sizes(tmp_path / where)
-    assert overlap.seen[:2] == [0, 0]  # the second batch started before the first was loaded
-    (pid,) = overlap.pids
-    assert pid is not None and pid != os.getpid()
-    with pytest.raises(ProcessLookupError):  # gone with the run
-        os.kill(pid, 0)
-    assert pipeline._extraction_processes == {}
-    assert sizes["thread"] and sizes["thread"] == sizes["process"]
+        sizes[processes], pids[processes], seen[processes] = store_graph_sizes(data), set(overlap.pids), list(overlap.seen)
+        assert pipeline._extraction_processes == {}
+    assert pids[0] == {None}
+    assert seen[1][:2] == [0, 0]  # the second batch started before the first was loaded
+    assert seen[2][:3] == [0, 0, 0]  # and with two processes, the third too
+    assert len(pids[1]) == 1 and len(pids[2]) == 2
+    for pid in pids[1] | pids[2]:
+        assert pid is not None and pid != os.getpid()
+        with pytest.raises(ProcessLookupError):  # gone with the run
+            os.kill(pid, 0)
+    assert sizes[0] and sizes[0] == sizes[1] == sizes[2]
 
 
 def test_a_script_without_the_main_guard_still_completes_its_run(data_dir: Path, tmp_path: Path) -> None:
