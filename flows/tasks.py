@@ -196,7 +196,7 @@ AUTO_EXTRACT_PROCESSES = 2
 def extraction_processes(settings: Settings) -> int:
     """How many extraction processes a run that extracts apart starts: ``settings.extract_processes``,
     or when that is 0 (auto) one a usable core, at most :data:`AUTO_EXTRACT_PROCESSES`. On 2 cores two
-    processes share the cores with the run's own: a 1k flow took 28% less time than with one, at the
+    processes share the cores with the run's own: a 1k flow took 26-28% less time than with one, at the
     same CPU an article and 330 MB more memory (the second model; benchmarks/README.md)."""
     if settings.extract_processes > 0:
         return settings.extract_processes
@@ -208,10 +208,10 @@ def default_in_flight(*, extraction_process: bool = False, processes: int = 1) -
 
     Extraction in processes of its own: one more than there are processes - the next batches are
     extracted there while this one is mapped and loaded here. Threads (Prefect's default runner),
-    extraction in this process: 1 - the next batch is extracted after this one is loaded. Overlapping them (2) made the run ~13% shorter on an idle
-    2-core machine but cost ~20% more CPU an article (spaCy in one thread slows by a quarter while
-    map and load run in another; 65.1 against 54.0 CPU-ms an article at 1k, and 876 against 683 MB
-    peak RSS; benchmarks/README.md). Other runners (Dask): one batch per worker, plus one being loaded."""
+    extraction in this process: 1 - the next batch is extracted after this one is loaded.
+    Overlapping them (2) made the run ~13% shorter on an idle 2-core machine but cost ~20% more CPU
+    an article (spaCy in one thread slows by a quarter while map and load run in another; 65.1
+    against 54.0 CPU-ms an article at 1k, and 876 against 683 MB peak RSS; benchmarks/README.md). Other runners (Dask): one batch per worker, plus one being loaded."""
     ctx = FlowRunContext.get()
     if ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner):
         return max(1, processes) + 1 if extraction_process else 1
