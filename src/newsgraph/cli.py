@@ -34,6 +34,12 @@ def _settings(**overrides: Any) -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+def _quads_in_store(summary: dict[str, Any]) -> int | str:
+    from .runs import quads_in_store
+
+    return quads_in_store(summary)
+
+
 def _echo_set_aside(items: list[Any]) -> None:
     for item in items:
         source = item["source"] if isinstance(item, dict) else item.source
@@ -99,7 +105,7 @@ def run(sources: tuple[str, ...], data_dir: Path | None, batch_size: int, no_lin
             f"pages: {summary['pages']}  articles: {summary['articles']}  entities: {summary['entities']} "
             f"({summary['linked_entities']} linked)  events: {summary['events']} "
             f"(meeting {ev.get('meeting', 0)}, attack {ev.get('attack', 0)}, agreement {ev.get('agreement', 0)})  "
-            f"triples written: {summary['quads_written']}  store: {summary['store_quads']}  "
+            f"triples written: {summary['quads_written']}  store: {_quads_in_store(summary)}  "
             f"set aside: {len(summary['set_aside'])}  ({summary['seconds']:.1f} s)")
         click.echo(f"store: {settings.store_dir if settings.store == 'embedded' else settings.store}")
     if summary["articles"] == 0:
@@ -181,7 +187,7 @@ def relink(data_dir: Path | None, max_pages: int, batch_size: int) -> None:
     summary = _run_flow(relink_flow, max_pages=max_pages, batch_size=batch_size, data_dir=str(settings.data_dir))
     _echo_set_aside(summary["set_aside"])
     click.echo(f"pages re-read: {summary['pages']}  articles: {summary['articles']}  entities: "
-               f"{summary['entities']} ({summary['linked_entities']} linked)  store: {summary['store_quads']}")
+               f"{summary['entities']} ({summary['linked_entities']} linked)  store: {_quads_in_store(summary)}")
 
 
 @cli.command()

@@ -65,7 +65,7 @@ class RunSummary:
     events: Counter[str] = field(default_factory=Counter)
     non_events: int = 0
     quads_written: int = 0
-    store_quads: int = 0
+    store_quads: int | None = 0  # None: not counted (a full scan of the store; ingest's count_store)
     set_aside: list[SetAside] = field(default_factory=list)
     not_loaded: list[str] = field(default_factory=list)  # article ids the store did not take (re-run them)
     seconds: float = 0.0

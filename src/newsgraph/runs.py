@@ -41,6 +41,7 @@ __all__ = [
     "extract_cache_key",
     "extractor_digest",
     "fan_out",
+    "quads_in_store",
     "report_markdown",
     "since_filter",
     "stale_pages",
@@ -328,6 +329,12 @@ EXAMPLE_QUERIES = {
 }
 
 
+def quads_in_store(summary: Mapping[str, Any]) -> int | str:
+    """A run summary's quad count of the store, or "not counted" (a run with ``count_store`` off)."""
+    quads = summary.get("store_quads", 0)
+    return "not counted" if quads is None else int(quads)
+
+
 def summary_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The run summary as table rows (metric, value) for a Prefect table artifact."""
     entities = int(summary.get("entities", 0))
@@ -344,7 +351,7 @@ def summary_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows += [
         {"metric": "non-events (planned, denied, ...)", "value": summary.get("non_events", 0)},
         {"metric": "quads written", "value": summary.get("quads_written", 0)},
-        {"metric": "quads in store", "value": summary.get("store_quads", 0)},
+        {"metric": "quads in store", "value": quads_in_store(summary)},
         {"metric": "pages set aside", "value": len(summary.get("set_aside") or [])},
         {"metric": "duration (s)", "value": summary.get("seconds", 0)},
     ]
@@ -365,7 +372,9 @@ def report_markdown(summary: Mapping[str, Any], *, flow: str, endpoint: str, sou
         + (f", {linked / entities:.0%}" if entities else "") + ")",
         f"- **{summary.get('events', 0)}** events: "
         + (", ".join(f"{k} {v}" for k, v in sorted(ev.items())) or "none"),
-        f"- {summary.get('quads_written', 0)} quads written; the store holds {summary.get('store_quads', 0)}",
+        f"- {summary.get('quads_written', 0)} quads written; "
+        + (f"the store holds {summary.get('store_quads', 0)}" if summary.get("store_quads", 0) is not None
+           else "the store's quads not counted (count_store off)"),
         f"- {len(summary.get('set_aside') or [])} pages set aside; {summary.get('seconds', 0)} s", "",
     ]
     if sources:

@@ -59,6 +59,7 @@ def test_ingest_publishes_artifacts_and_does_not_extract_an_unchanged_page_twice
     first = ingest(sources=[str(pages)], batch_size=64, linking=False)
     assert first["pages"] == 2 and first["articles"] >= 2, first
     assert first["quads_written"] > 0 and first["set_aside"] == []
+    assert first["store_quads"] >= first["quads_written"]  # counted at the end by default (count_store)
     assert sum(count_extractions) == first["articles"]
     stored = headlines(data_dir)
     assert len(stored) == first["articles"]
@@ -238,6 +239,8 @@ def test_backfill_reads_an_archive_in_batches_each_article_once(data_dir: Path, 
         zf.writestr("../escape.txt", "a path outside the archive is never written")
     result = backfill(path=str(archive), pages_per_batch=2, linking=False)
     assert result["pages"] == 5 and result["batches"] == 3 and result["failed"] == 0
+    # the batches do not each scan the whole store to count it (quadratic over a long backfill)
+    assert [r["summary"]["store_quads"] for r in result["runs"]] == [None, None, None]
     loaded = sum(r["summary"]["articles"] for r in result["runs"])
     assert len(headlines(data_dir)) == loaded
     assert not (tmp_path / "escape.txt").exists()

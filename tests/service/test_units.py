@@ -82,6 +82,11 @@ def test_summary_and_report_say_what_a_person_needs() -> None:
     assert rows["link rate"] == "40% (4/10)" and rows["events: meeting"] == 2 and rows["pages set aside"] == 1
     md = report_markdown(summary, flow="ingest", endpoint="http://127.0.0.1:7878/query")
     assert "http://127.0.0.1:7878/query" in md and "```sparql" in md and "no article text" in md
+    assert rows["quads in store"] == 100 and "the store holds 100" in md
+    # a run that skipped the count (a backfill batch) says so, rather than reporting an empty store
+    uncounted = {**summary, "store_quads": None}
+    assert {r["metric"]: r["value"] for r in summary_rows(uncounted)}["quads in store"] == "not counted"
+    assert "not counted" in report_markdown(uncounted, flow="ingest", endpoint="x")
 
 
 def test_task_runner_from_env() -> None:
