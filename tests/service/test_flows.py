@@ -246,6 +246,29 @@ def test_backfill_reads_an_archive_in_batches_each_article_once(data_dir: Path, 
     assert not (tmp_path / "escape.txt").exists()
 
 
+def test_backfill_batches_share_one_set_of_extraction_processes(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlap: Overlap) -> None:
+    """Each batch is an ingest run; extracting apart, they use the processes the backfill started
+    (the model loaded once for the backfill, not once a batch), which end with the backfill."""
+    from newsgraph import pipeline
+
+    monkeypatch.setenv("NEWSGRAPH_EXTRACT_IN", "process")
+    monkeypatch.setenv("NEWSGRAPH_EXTRACT_PROCESSES", "1")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for p in dev_pages(5):
+        shutil.copy(p, pages / p.name)
+    result = backfill(path=str(pages), pages_per_batch=2, linking=False)
+    assert result["batches"] == 3 and result["failed"] == 0
+    assert len(overlap.seen) >= 3
+    (pid,) = overlap.pids  # every batch's extraction went to the same process
+    assert pid is not None and pid != os.getpid()
+    with pytest.raises(ProcessLookupError):  # gone with the backfill
+        os.kill(pid, 0)
+    assert pipeline._extraction_processes == {}
+    assert len(headlines(data_dir)) == sum(r["summary"]["articles"] for r in result["runs"])
+
+
 def test_relink_links_what_ingest_left_unlinked(data_dir: Path, wikidata_sparql: str,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSGRAPH_WIKIDATA_SPARQL", wikidata_sparql)
