@@ -218,7 +218,8 @@ def default_in_flight(*, extraction_process: bool = False, processes: int = 1) -
     extraction in this process: 1 - the next batch is extracted after this one is loaded.
     Overlapping them (2) made the run ~13% shorter on an idle 2-core machine but cost ~20% more CPU
     an article (spaCy in one thread slows by a quarter while map and load run in another; 65.1
-    against 54.0 CPU-ms an article at 1k, and 876 against 683 MB peak RSS; benchmarks/README.md). Other runners (Dask): one batch per worker, plus one being loaded."""
+    against 54.0 CPU-ms an article at 1k, and 876 against 683 MB peak RSS; benchmarks/README.md).
+    Other runners (Dask): one batch per worker, plus one being loaded."""
     ctx = FlowRunContext.get()
     if ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner):
         return max(1, processes) + 1 if extraction_process else 1

@@ -283,8 +283,9 @@ _extraction_processes: dict[str, ExtractionProcess] = {}
 def extraction_process(settings: Settings, *, enabled: bool = True,
                        processes: int = 1) -> Iterator[ExtractionProcess | None]:
     """Within the block, :func:`extract_articles` for ``settings.spacy_model`` runs in separate
-    processes (``processes`` of them, each started when a batch finds none idle), stopped at the end. ``enabled=False`` (or one already
-    running for the model): nothing changes, None is yielded."""
+    processes (``processes`` of them, each started when a batch finds none idle), stopped at the
+    end. ``enabled=False`` (or processes already running for the model): nothing changes, None is
+    yielded."""
     model = settings.spacy_model
     if not enabled or model in _extraction_processes:
         yield None

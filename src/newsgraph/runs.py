@@ -365,6 +365,7 @@ def report_markdown(summary: Mapping[str, Any], *, flow: str, endpoint: str, sou
     ev = dict(summary.get("events_by_type") or {})
     entities = int(summary.get("entities", 0))
     linked = int(summary.get("linked_entities", 0))
+    quads = quads_in_store(summary)
     lines = [
         f"# newsgraph `{flow}` run", "",
         f"- **{summary.get('pages', 0)}** pages, **{summary.get('articles', 0)}** articles, "
@@ -373,8 +374,7 @@ def report_markdown(summary: Mapping[str, Any], *, flow: str, endpoint: str, sou
         f"- **{summary.get('events', 0)}** events: "
         + (", ".join(f"{k} {v}" for k, v in sorted(ev.items())) or "none"),
         f"- {summary.get('quads_written', 0)} quads written; "
-        + (f"the store holds {summary.get('store_quads', 0)}" if summary.get("store_quads", 0) is not None
-           else "the store's quads not counted (count_store off)"),
+        + (f"the store holds {quads}" if isinstance(quads, int) else "the store's quads not counted (count_store off)"),
         f"- {len(summary.get('set_aside') or [])} pages set aside; {summary.get('seconds', 0)} s", "",
     ]
     if sources:
