@@ -21,7 +21,8 @@ starts one every ten generation-1 collections, ~every 100 articles of a run, and
 object alive at that moment, most of them the batches in flight: a 10k-article flow made 97 full
 collections, 8.3 s of its 564 CPU seconds. Inside ``batch_collections()`` the automatic ones become
 rare, and ``collect()``, called once a batch is loaded, frees that batch at once, before ``trim()``
-gives its memory back: 43 full collections, 4.3 s (benchmarks/README.md).
+gives its memory back: 43 full collections, 4.3 s (benchmarks/README.md). What was alive when the
+block began (imports, Prefect's client) is frozen for it, out of those collections' walk.
 """
 from __future__ import annotations
 
@@ -74,12 +75,23 @@ FULL_COLLECTION_EVERY = 100
 @contextmanager
 def batch_collections(every: int = FULL_COLLECTION_EVERY) -> Iterator[None]:
     """Make automatic full garbage collections rare (one every ``every`` generation-1 collections)
-    for the block; the caller runs ``collect()`` once a batch. The thresholds are restored after."""
+    for the block; the caller runs ``collect()`` once a batch. The thresholds are restored after.
+
+    What is alive when the block starts (the modules, Prefect's client and engine: ~340k objects in
+    a flow) is frozen (``gc.freeze()``) for the block, so that each full collection walks only what
+    the run made since: in a 1k-article flow they walked 420-520k objects, 0.3-0.5 s each. Frozen
+    objects are still freed when their last reference goes; only a reference cycle among them waits
+    for the block's end, where they are unfrozen (not when an outer block froze them)."""
     before = gc.get_threshold()
     gc.set_threshold(before[0], before[1], max(before[2], every))
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         yield
     finally:
+        if freeze:
+            gc.unfreeze()
         gc.set_threshold(*before)
 
 
