@@ -513,9 +513,12 @@ def _e2e(work: Path, corpus: Path, opts: dict[str, Any], *, name: str) -> dict[s
     t = Timer()
     with t, RssTrace() as rss:
         kw: dict[str, Any] = {"batch_size": int(opts["e2e_batch"])} if opts.get("e2e_batch") else {}  # else the flow's default
+        if opts.get("e2e_in_flight"):
+            kw["batches_in_flight"] = int(opts["e2e_in_flight"])
         summary = ingest(sources=[str(corpus / "pages")], data_dir=str(data), linking=bool(opts.get("sparql")), **kw)
     return {"articles": summary.get("articles"), "seconds": t.seconds,
-            "detail": {**rss.summary(), "import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
+            "detail": {**rss.summary(), "import_s": round(setup.seconds, 2), "batch_size": kw.get("batch_size", "flow default"),
+                       "in_flight": kw.get("batches_in_flight", "flow default"), "runner": os.environ.get("NEWSGRAPH_TASK_RUNNER", "threads"),
                        "summary": {k: v for k, v in summary.items() if k != "set_aside"},
                        "set_aside": len(summary.get("set_aside") or [])}}
 
@@ -1298,6 +1301,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="cap Prefect's thread pool for the e2e flow (0: Prefect's default, unbounded)")
     ap.add_argument("--e2e-batch", type=int, default=0,
                     help="articles per task in the flows (0: the ingest flow's default, as deployed)")
+    ap.add_argument("--e2e-in-flight", type=int, default=0,
+                    help="batches in flight in the flows (0: the ingest flow's default, as deployed)")
     ap.add_argument("--profile", nargs="+", choices=STAGES, default=[],
                     help="profile these stages (py-spy over all threads if installed, else cProfile); "
                          "profiled figures carry the sampler's overhead")
@@ -1384,7 +1389,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  [{n:,}] Prefect server: {prefect.api or prefect.why_not}"
                   + (f"; idle, it uses {idle:.1%} of a core" if idle is not None else ""), flush=True)
         opts: dict[str, Any] = {"sparql": server.url, "floor_sample": args.floor_sample,
-                                "e2e_batch": args.e2e_batch}
+                                "e2e_batch": args.e2e_batch, "e2e_in_flight": args.e2e_in_flight}
         if base_stage(stage) in args.profile:
             opts["profile_to"] = str(out / f"profile-{stage}-n{n}-{stamp}.txt")
         stage_env = dict(envs[n])

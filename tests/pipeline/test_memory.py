@@ -61,9 +61,9 @@ class _Node:
 
 def test_full_collections_inside_batch_collections_skip_what_was_alive_before() -> None:
     """What is alive when the block starts is frozen for the block: a full collection there does not
-    walk it (the run's imports, ~340k objects in a flow). What the run makes is collected as usual,
-    objects frozen at the start still go when their last reference does, and after the block (also
-    after an error) nothing stays frozen; an inner block leaves the outer one's freeze alone."""
+    walk it (the run's imports, ~340k objects in a flow). What the run makes is collected as usual;
+    after the block (also after an error) nothing stays frozen, so a cycle frozen during it is
+    collected then; an inner block leaves the outer one's freeze alone."""
     import weakref
 
     assert gc.get_freeze_count() == 0
