@@ -746,6 +746,19 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
         exe = shutil.which("oxigraph")
         if exe is None:
             raise LoadError("the `oxigraph` server command is not installed (pip install oxigraph)")
+        # the port first: the replica's children take free loopback ports of their own, and one of them
+        # could be the port asked for here while it is still free (a test's free port, CI saw it)
+        try:
+            super().__init__((host, port), _Gate)
+        except OSError as exc:
+            raise LoadError(f"cannot listen on {host}:{port}: {exc}") from exc
+        try:
+            self._start_replica(settings, exe, timeout_s=timeout_s, verbose=verbose)
+        except BaseException:
+            self.server_close()
+            raise
+
+    def _start_replica(self, settings: Settings, exe: str, *, timeout_s: float, verbose: bool) -> None:
         target = (settings.store or "embedded").strip()
         if target.startswith(("http://", "https://")):
             source = target.rstrip("/")
@@ -761,11 +774,6 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
             path = Path(settings.store_dir)
             _check_embedded(path)
             self.replica = _Replica(exe=exe, timeout_s=timeout_s, store_dir=path, verbose=verbose)
-        try:
-            super().__init__((host, port), _Gate)
-        except OSError as exc:
-            self.replica.close()
-            raise LoadError(f"cannot listen on {host}:{port}: {exc}") from exc
 
     @property
     def url(self) -> str:
@@ -779,7 +787,9 @@ class ReadOnlyEndpoint(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.replica.close()
+        replica = getattr(self, "replica", None)  # none yet when the port could not be taken
+        if replica is not None:
+            replica.close()
 
     def __enter__(self) -> Self:
         threading.Thread(target=self.serve_forever, name="newsgraph-serve", daemon=True).start()

@@ -429,3 +429,18 @@ def test_query_servers_left_by_a_killed_endpoint_are_stopped_by_the_next(
         time.sleep(0.2)
         assert not [pid for pid in orphans if Path(f"/proc/{pid}").exists()
                     and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+
+
+def test_the_endpoint_takes_its_port_before_starting_anything(tmp_path: Path) -> None:
+    """The port is taken first: the replica's children pick free loopback ports of their own, and one
+    could otherwise be the port asked for while it was still free (CI saw `Address already in use`).
+    A port in use is one line naming it, before the store is even looked at (there is none here)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(LoadError, match=f"cannot listen on 127.0.0.1:{port}"):
+            make_server(Settings(data_dir=tmp_path / "nothing-here"), port=port)
+    assert not (tmp_path / "nothing-here").exists()
