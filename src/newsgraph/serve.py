@@ -448,16 +448,20 @@ class _Replica:
 
     def await_fresh(self, arrival: float) -> None:
         """If the watched store changed since the current snapshot and a refresh is quick (a small
-        store), wait for one that began after ``arrival`` (at most FRESH_WAIT_S); else answer from
-        the snapshot there is (the lag is in every answer's ``Newsgraph-Data-As-Of``)."""
+        store), wait until the replica has caught up: a refresh that began after ``arrival`` has
+        ended, or one already under way left it no longer stale (at most FRESH_WAIT_S); else answer
+        from the snapshot there is (the lag is in every answer's ``Newsgraph-Data-As-Of``).
+
+        The query does not ask for a refresh itself: the refresher sees the same staleness within
+        its next tick. A query that came while a refresh was under way used to, and bought one
+        more full dump of a store that had not changed since that refresh began."""
         if not self.stale():
             return
-        self._wanted.set()
         if self.last_duration is None or self.last_duration > FRESH_WAIT_S / 2:
             return
         deadline = arrival + FRESH_WAIT_S
         with self.lock:
-            while self.done_started < arrival:  # no refresh begun since the query came has ended yet
+            while self.done_started < arrival and self.stale():  # not caught up since the query came
                 left = deadline - time.monotonic()
                 if left <= 0 or self._stop.is_set():
                     return
